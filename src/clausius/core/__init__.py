@@ -1,0 +1,1 @@
+"""Domain rules: pure functions, dataclasses and models. No I/O lives here."""

@@ -1,0 +1,64 @@
+"""Typed errors raised by services and mapped once per interface.
+
+Every interface turns these into one clear message: the web layer into a 4xx
+JSON body, the CLI into one line on stderr with a non-zero exit, MCP into a
+structured tool error. Anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ClausiusError(Exception):
+    """Base class: `message` is shown to the user as is."""
+
+    http_status = 400
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class InvalidInput(ClausiusError):
+    """A value the user gave is malformed or out of range."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class NotFound(ClausiusError):
+    """The named thing does not exist."""
+
+    http_status = 404
+    exit_code = 1
+
+
+class AlreadyExists(ClausiusError):
+    """Creating something whose name is taken."""
+
+    http_status = 409
+    exit_code = 1
+
+
+class Conflict(ClausiusError):
+    """The operation cannot run in the current state (e.g. restore while serving)."""
+
+    http_status = 409
+    exit_code = 1
+
+
+class ConfigError(ClausiusError):
+    """The bootstrap configuration (file or environment) is invalid."""
+
+    exit_code = 2
+
+
+class StoreError(ClausiusError):
+    """The database cannot be used (too new, corrupt, unreadable)."""
+
+    http_status = 503
+    exit_code = 1

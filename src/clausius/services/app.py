@@ -1,0 +1,58 @@
+"""The service container: one per process, shared by every interface in it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from clausius import __version__
+from clausius.bootstrap import Bootstrap
+from clausius.services.backups import BackupService
+from clausius.services.clusters import ClusterService
+from clausius.services.legacy_import import LegacyImportService
+from clausius.services.projects import ProjectService
+from clausius.services.registry import RegistryService
+from clausius.services.settings import SettingsService
+from clausius.store.database import Database
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    schema_version: int
+    uptime_sec: float
+    clusters: int
+
+
+@dataclass
+class Services:
+    boot: Bootstrap
+    db: Database
+    settings: SettingsService
+    clusters: ClusterService
+    registry: RegistryService
+    projects: ProjectService
+    backups: BackupService
+    legacy: LegacyImportService
+    started_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def open(cls, boot: Bootstrap) -> Services:
+        db = Database.open(boot.db_path)
+        settings = SettingsService(db)
+        return cls(
+            boot=boot, db=db, settings=settings, clusters=ClusterService(db), registry=RegistryService(db),
+            projects=ProjectService(db), backups=BackupService(boot, db, settings),
+            legacy=LegacyImportService(db, settings.reload_sync),
+        )
+
+    async def health(self) -> Health:
+        schema = await self.db.read(lambda c: int(c.execute("PRAGMA user_version").fetchone()[0]))
+        count = await self.db.read(lambda c: int(c.execute("SELECT count(*) FROM clusters").fetchone()[0]))
+        return Health(status="ok", version=__version__, schema_version=schema,
+                      uptime_sec=round(time.time() - self.started_at, 1), clusters=count)
+
+    def close(self) -> None:
+        self.db.close()

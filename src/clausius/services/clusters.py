@@ -1,0 +1,84 @@
+"""Cluster registry: add, list, update (merge), remove."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from clausius.core import validation
+from clausius.core.config_models import Cluster, ClusterSpec, ClusterUpdate
+from clausius.errors import AlreadyExists, InvalidInput, NotFound
+from clausius.services.interface import current_interface
+from clausius.store import config_repo
+from clausius.store.database import Database
+
+
+class ClusterService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def list(self) -> list[Cluster]:
+        rows = await self._db.read(config_repo.list_clusters)
+        return [config_repo.cluster_row_to_model(r) for r in rows]
+
+    async def names(self) -> list[str]:
+        return [c.name for c in await self.list()]
+
+    async def get(self, name: str) -> Cluster:
+        row = await self._db.read(lambda c: config_repo.get_cluster(c, name))
+        if row is None:
+            raise await self._unknown(name)
+        return config_repo.cluster_row_to_model(row)
+
+    async def _unknown(self, name: str) -> NotFound:
+        known = await self.names()
+        hint = f"known clusters: {', '.join(known)}" if known else "no clusters are registered yet"
+        return NotFound(f"unknown cluster {name!r}", hint=hint)
+
+    async def add(self, spec: ClusterSpec) -> Cluster:
+        interface = current_interface.get()
+
+        def write(conn: sqlite3.Connection) -> sqlite3.Row | None:
+            if config_repo.get_cluster(conn, spec.name) is not None:
+                raise AlreadyExists(f"cluster {spec.name!r} already exists",
+                                    hint="use update to change it, or remove it first")
+            config_repo.insert_cluster(conn, spec)
+            config_repo.audit(conn, interface, "add_cluster", spec.name, f"host={spec.host}")
+            return config_repo.get_cluster(conn, spec.name)
+
+        row = await self._db.write(write)
+        assert row is not None
+        return config_repo.cluster_row_to_model(row)
+
+    async def update(self, name: str, patch: ClusterUpdate) -> Cluster:
+        """Merge `patch` into the stored cluster: fields not sent are kept (never wiped)."""
+        validation.cluster_name(name)
+        changes = {field: getattr(patch, field) for field in patch.model_fields_set}
+        if "host" in changes and not changes["host"]:
+            raise InvalidInput("host cannot be cleared")
+        interface = current_interface.get()
+
+        def write(conn: sqlite3.Connection) -> sqlite3.Row | None:
+            if config_repo.get_cluster(conn, name) is None:
+                return None
+            config_repo.update_cluster(conn, name, changes)
+            shown = sorted("key" if k == "key" else k for k in changes)
+            config_repo.audit(conn, interface, "update_cluster", name, json.dumps(shown))
+            return config_repo.get_cluster(conn, name)
+
+        row = await self._db.write(write)
+        if row is None:
+            raise await self._unknown(name)
+        return config_repo.cluster_row_to_model(row)
+
+    async def remove(self, name: str) -> None:
+        interface = current_interface.get()
+
+        def write(conn: sqlite3.Connection) -> int:
+            count = config_repo.delete_cluster(conn, name)
+            if count:
+                config_repo.audit(conn, interface, "remove_cluster", name)
+            return count
+
+        if not await self._db.write(write):
+            raise await self._unknown(name)

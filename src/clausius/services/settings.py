@@ -1,0 +1,183 @@
+"""Runtime settings: one in-memory view, updated on every write.
+
+Reads are plain dictionary lookups (no I/O), so any code, including code on
+the event loop, may read a setting at any time. Writes validate through the
+registry, persist on the writer thread, then update the view, so a change
+takes effect at once. Changes made by another process (the CLI while the
+server runs) are picked up by `watch_external_changes` within about a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from clausius.core.settings_registry import (
+    REGISTRY,
+    SETTINGS,
+    SettingSpec,
+    SettingValue,
+    coerce,
+    get_spec,
+    public_value,
+)
+from clausius.services.interface import current_interface
+from clausius.store import config_repo
+from clausius.store.database import Database, connect
+
+log = logging.getLogger(__name__)
+
+
+class SettingInfo(BaseModel):
+    """One setting as shown to users and agents. Secrets show only `is_set`."""
+
+    key: str
+    type: str
+    value: SettingValue | None
+    default: SettingValue | None
+    is_default: bool
+    is_set: bool
+    description: str
+    category: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: list[str] | None = None
+    unit: str | None = None
+
+
+class SettingsService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._overrides: dict[str, SettingValue] = {}
+        self._listeners: list[Callable[[str], None]] = []
+        self.reload_sync()
+
+    # -- reading (never blocks) -------------------------------------------------------------------
+
+    def get(self, key: str) -> SettingValue:
+        spec = get_spec(key)
+        return self._overrides.get(key, spec.default)
+
+    def get_int(self, key: str) -> int:
+        value = self.get(key)
+        assert isinstance(value, int) and not isinstance(value, bool), key
+        return value
+
+    def get_bool(self, key: str) -> bool:
+        value = self.get(key)
+        assert isinstance(value, bool), key
+        return value
+
+    def get_str(self, key: str) -> str:
+        value = self.get(key)
+        assert isinstance(value, str), key
+        return value
+
+    def get_list(self, key: str) -> list[str]:
+        value = self.get(key)
+        assert isinstance(value, list), key
+        return list(value)
+
+    def info(self, key: str) -> SettingInfo:
+        spec = get_spec(key)
+        return self._info(spec)
+
+    def list(self) -> list[SettingInfo]:
+        return [self._info(spec) for spec in SETTINGS]
+
+    def _info(self, spec: SettingSpec) -> SettingInfo:
+        value = self._overrides.get(spec.key, spec.default)
+        return SettingInfo(
+            key=spec.key, type=spec.type, value=public_value(spec, value),
+            default=public_value(spec, spec.default), is_default=spec.key not in self._overrides,
+            is_set=bool(value), description=spec.description, category=spec.category,
+            minimum=spec.minimum, maximum=spec.maximum, choices=list(spec.choices) or None, unit=spec.unit,
+        )
+
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(key)` after a setting changes (used by background loops to re-arm)."""
+        self._listeners.append(listener)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    async def set(self, key: str, raw: Any) -> SettingInfo:
+        spec = get_spec(key)
+        value = coerce(spec, raw)
+        interface = current_interface.get()
+        shown = "(secret)" if spec.secret else json.dumps(value)
+
+        def write(conn: sqlite3.Connection) -> None:
+            config_repo.upsert_setting(conn, key, value)
+            config_repo.audit(conn, interface, "set_setting", key, shown)
+
+        await self._db.write(write)
+        self._apply(key, value)
+        return self._info(spec)
+
+    async def reset(self, key: str) -> SettingInfo:
+        spec = get_spec(key)
+        interface = current_interface.get()
+
+        def write(conn: sqlite3.Connection) -> None:
+            config_repo.delete_setting(conn, key)
+            config_repo.audit(conn, interface, "reset_setting", key)
+
+        await self._db.write(write)
+        self._apply(key, None)
+        return self._info(spec)
+
+    def _apply(self, key: str, value: SettingValue | None) -> None:
+        if value is None:
+            self._overrides.pop(key, None)
+        else:
+            self._overrides[key] = value
+        for listener in self._listeners:
+            listener(key)
+
+    # -- reloading --------------------------------------------------------------------------------
+
+    def _load(self, stored: dict[str, Any]) -> dict[str, SettingValue]:
+        values: dict[str, SettingValue] = {}
+        for key, raw in stored.items():
+            spec = REGISTRY.get(key)
+            if spec is None:
+                log.warning("ignoring unknown setting %r stored in the database", key)
+                continue
+            try:
+                values[key] = coerce(spec, raw)
+            except Exception as exc:  # a bad stored value must not stop start-up; the default applies
+                log.warning("ignoring invalid stored value for %s: %s", key, exc)
+        return values
+
+    def _read_stored(self) -> dict[str, SettingValue]:
+        return self._load(self._db.read_sync(config_repo.load_settings))
+
+    def reload_sync(self) -> None:
+        self._replace(self._read_stored())
+
+    def _replace(self, fresh: dict[str, SettingValue]) -> None:
+        changed = {k for k in set(fresh) | set(self._overrides) if fresh.get(k) != self._overrides.get(k)}
+        self._overrides = fresh
+        for key in changed:
+            for listener in self._listeners:
+                listener(key)
+
+    async def watch_external_changes(self, interval: float = 1.0) -> None:
+        """Reload when another connection (or process) commits; runs until cancelled."""
+        conn = await asyncio.to_thread(connect, self._db.path, readonly=True)
+        try:
+            last = await asyncio.to_thread(lambda: conn.execute("PRAGMA data_version").fetchone()[0])
+            while True:
+                await asyncio.sleep(interval)
+                now = await asyncio.to_thread(lambda: conn.execute("PRAGMA data_version").fetchone()[0])
+                if now != last:
+                    last = now
+                    self._replace(await asyncio.to_thread(self._read_stored))
+        finally:
+            conn.close()

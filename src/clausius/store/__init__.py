@@ -1,0 +1,1 @@
+"""SQLite persistence: schema, migrations, one writer thread, repositories."""
