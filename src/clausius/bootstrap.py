@@ -63,7 +63,7 @@ def _default_data_dir(env: Mapping[str, str]) -> Path:
 def _find_file(env: Mapping[str, str], cwd: Path) -> Path | None:
     explicit = env.get("CLAUSIUS_BOOTSTRAP_FILE")
     if explicit:
-        path = Path(os.path.expanduser(explicit))
+        path = Path(explicit).expanduser()
         if not path.is_absolute():
             path = cwd / path
         if not path.is_file():
@@ -160,8 +160,9 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
         if "port" in boot:
             port = _parse_port(boot["port"], f"{source}: [bootstrap] port")
         if "user" in ssh:
-            ssh_user = _parse_user(_expand(_require_str(ssh["user"], f"{source}: [ssh] user"), env),
-                                   f"{source}: [ssh] user")
+            ssh_user = _parse_user(
+                _expand(_require_str(ssh["user"], f"{source}: [ssh] user"), env), f"{source}: [ssh] user"
+            )
         if "key" in ssh:
             raw = _expand(_require_str(ssh["key"], f"{source}: [ssh] key"), env)
             ssh_key = Path(raw) if Path(raw).is_absolute() else base / raw

@@ -62,3 +62,18 @@ class StoreError(ClausiusError):
 
     http_status = 503
     exit_code = 1
+
+
+def from_validation_error(exc: Exception) -> InvalidInput:
+    """One readable line from a pydantic ValidationError: `field: problem`."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return InvalidInput(str(exc))
+    parts = []
+    for err in errors()[:3]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field"
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return InvalidInput("; ".join(parts) or "invalid input")

@@ -9,7 +9,8 @@ name is what is returned, with secrets replaced by flags.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,10 +21,11 @@ PathKind = Literal["log_search", "nemo_run", "lustre_prefix"]
 FilterMode = Literal["include", "exclude"]
 TeamQuota = int | Literal["any"] | None
 
+V = TypeVar("V")
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _wrap(fn, value):  # type: ignore[no-untyped-def]
+def _wrap(fn: Callable[[V], V], value: V) -> V:
     """Turn our InvalidInput into the ValueError pydantic expects inside validators."""
     try:
         return fn(value)
@@ -104,7 +106,7 @@ class ClusterSpec(_ClusterFields):
     """Everything needed to register a cluster."""
 
     name: str = Field(description="Short cluster name used everywhere (lowercase, digits, '-').")
-    host: str = Field(description="Login node host name, IP or ~/.ssh/config alias.")  # type: ignore[assignment]
+    host: str = Field(description="Login node host name, IP or ~/.ssh/config alias.")
 
     @field_validator("name")
     @classmethod
@@ -178,8 +180,10 @@ class Account(AccountSpec):
 class PathBaseSpec(BaseModel):
     model_config = _STRICT
 
-    kind: PathKind = Field(description="log_search: where logs are searched; nemo_run: NeMo-Run output "
-                           "roots; lustre_prefix: Lustre mount prefixes.")
+    kind: PathKind = Field(
+        description="log_search: where logs are searched; nemo_run: NeMo-Run output "
+        "roots; lustre_prefix: Lustre mount prefixes."
+    )
     path: str
 
     @field_validator("path")

@@ -26,11 +26,23 @@ from clausius.core.settings_registry import REGISTRY, SettingValue, coerce
 from clausius.errors import ClausiusError, InvalidInput
 
 # v3 top-level keys that map straight onto settings of the same name.
-_SETTING_KEYS = ("ssh_timeout", "cache_fresh_sec", "stats_interval_sec", "backup_interval_hours",
-                 "backup_max_keep", "sdk_ingest_token", "aihub_opensearch_url", "dashboard_url",
-                 "aihub_cache_ttl_sec", "wds_snapshot_interval_sec")
-_PATH_KEYS: dict[str, PathKind] = {"log_search_bases": "log_search", "nemo_run_bases": "nemo_run",
-                                   "mount_lustre_prefixes": "lustre_prefix"}
+_SETTING_KEYS = (
+    "ssh_timeout",
+    "cache_fresh_sec",
+    "stats_interval_sec",
+    "backup_interval_hours",
+    "backup_max_keep",
+    "sdk_ingest_token",
+    "aihub_opensearch_url",
+    "dashboard_url",
+    "aihub_cache_ttl_sec",
+    "wds_snapshot_interval_sec",
+)
+_PATH_KEYS: dict[str, PathKind] = {
+    "log_search_bases": "log_search",
+    "nemo_run_bases": "nemo_run",
+    "mount_lustre_prefixes": "lustre_prefix",
+}
 _IGNORED_KEYS = {"port"}  # bootstrap values live in conf/clausius.toml now
 
 
@@ -58,12 +70,17 @@ def _cluster(name: str, body: Any, quotas: dict[str, Any], plan: ImportPlan) -> 
         return
     if name == "local":
         return  # the local pseudo-cluster is built in
-    fields = {k: body.get(k) for k in ("host", "port", "user", "key", "data_host", "gpu_type",
-                                       "gpus_per_node", "gpu_mem_gb", "account") if body.get(k) not in (None, "")}
+    fields = {
+        k: body.get(k)
+        for k in ("host", "port", "user", "key", "data_host", "gpu_type", "gpus_per_node", "gpu_mem_gb", "account")
+        if body.get(k) not in (None, "")
+    }
     mounts = body.get("mount_paths") or []
     quota = quotas.get(name)
     try:
-        plan.clusters.append(ClusterSpec(name=name, mount_paths=mounts, team_quota=quota, **fields))
+        plan.clusters.append(
+            ClusterSpec.model_validate({**fields, "name": name, "mount_paths": mounts, "team_quota": quota})
+        )
     except ValidationError as exc:
         plan.warnings.append(f"cluster {name!r} skipped: {_first_error(exc)}")
     if body.get("mount_aliases"):
@@ -92,7 +109,11 @@ def plan_import(data: Any) -> ImportPlan:
             plan.warnings.append(f"team member {member!r} skipped: expected a name or an object")
             continue
         try:
-            plan.team.append(TeamMemberSpec(username=raw.get("username"), display_name=raw.get("display_name")))
+            plan.team.append(
+                TeamMemberSpec.model_validate(
+                    {"username": raw.get("username"), "display_name": raw.get("display_name")}
+                )
+            )
         except ValidationError as exc:
             plan.warnings.append(f"team member {member!r} skipped: {_first_error(exc)}")
 
@@ -125,11 +146,12 @@ def plan_import(data: Any) -> ImportPlan:
                 plan.warnings.append(f"{mode} filter {pattern!r} skipped: {_first_error(exc)}")
 
     projects = data.get("projects") or {}
-    for name, style in (projects.items() if isinstance(projects, dict) else []):
+    for name, style in projects.items() if isinstance(projects, dict) else []:
         style = style if isinstance(style, dict) else {}
         try:
-            plan.projects.append(ProjectSpec(name=name, **{k: style[k] for k in ("prefix", "color", "emoji")
-                                                          if style.get(k)}))
+            plan.projects.append(
+                ProjectSpec(name=name, **{k: style[k] for k in ("prefix", "color", "emoji") if style.get(k)})
+            )
         except ValidationError as exc:
             plan.warnings.append(f"project {name!r} skipped: {_first_error(exc)}")
 
@@ -142,8 +164,19 @@ def plan_import(data: Any) -> ImportPlan:
     if data.get("team"):
         plan.settings["team_name"] = coerce(REGISTRY["team_name"], str(data["team"]))
 
-    known = {"clusters", "team_gpu_allocations", "team_members", "ppp_accounts", "ppps", "local_process_filters",
-             "projects", "team", *_SETTING_KEYS, *_PATH_KEYS, *_IGNORED_KEYS}
+    known = {
+        "clusters",
+        "team_gpu_allocations",
+        "team_members",
+        "ppp_accounts",
+        "ppps",
+        "local_process_filters",
+        "projects",
+        "team",
+        *_SETTING_KEYS,
+        *_PATH_KEYS,
+        *_IGNORED_KEYS,
+    }
     for key in sorted(set(data) - known):
         plan.warnings.append(f"unknown key {key!r} ignored")
     return plan

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Collection
 
 PALETTE: tuple[str, ...] = (
-    "#e8f4fd", "#fef3e2", "#e8f5e9", "#fce4ec", "#ede7f6", "#fff8e1",
-    "#e0f2f1", "#fbe9e7", "#e3f2fd", "#f3e5f5", "#e8eaf6", "#fff3e0",
+    "#e8f4fd",
+    "#fef3e2",
+    "#e8f5e9",
+    "#fce4ec",
+    "#ede7f6",
+    "#fff8e1",
+    "#e0f2f1",
+    "#fbe9e7",
+    "#e3f2fd",
+    "#f3e5f5",
+    "#e8eaf6",
+    "#fff3e0",
 )
 EMOJIS: tuple[str, ...] = ("🔬", "🧪", "🚀", "⚡", "🎯", "🔮", "🌊", "🔥", "💎", "🧬", "🏗️", "🎨")
 

@@ -58,9 +58,7 @@ def account(value: str) -> str:
 
 def project_name(value: str) -> str:
     if not PROJECT_RE.match(value):
-        raise InvalidInput(
-            f"invalid project name {value!r}: lowercase letters, digits and '-', starting with a letter"
-        )
+        raise InvalidInput(f"invalid project name {value!r}: lowercase letters, digits and '-', starting with a letter")
     return value
 
 
@@ -77,7 +75,7 @@ def color(value: str) -> str:
 
 
 def emoji(value: str) -> str:
-    if not value or len(value) > 8 or any(ch.isspace() or ch.isascii() and not ch.isprintable() for ch in value):
+    if not value or len(value) > 8 or any(ch.isspace() or (ch.isascii() and not ch.isprintable()) for ch in value):
         raise InvalidInput(f"invalid emoji {value!r}: one emoji (at most 8 code points)")
     return value
 

@@ -43,16 +43,26 @@ class Services:
         db = Database.open(boot.db_path)
         settings = SettingsService(db)
         return cls(
-            boot=boot, db=db, settings=settings, clusters=ClusterService(db), registry=RegistryService(db),
-            projects=ProjectService(db), backups=BackupService(boot, db, settings),
+            boot=boot,
+            db=db,
+            settings=settings,
+            clusters=ClusterService(db),
+            registry=RegistryService(db),
+            projects=ProjectService(db),
+            backups=BackupService(boot, db, settings),
             legacy=LegacyImportService(db, settings.reload_sync),
         )
 
     async def health(self) -> Health:
         schema = await self.db.read(lambda c: int(c.execute("PRAGMA user_version").fetchone()[0]))
         count = await self.db.read(lambda c: int(c.execute("SELECT count(*) FROM clusters").fetchone()[0]))
-        return Health(status="ok", version=__version__, schema_version=schema,
-                      uptime_sec=round(time.time() - self.started_at, 1), clusters=count)
+        return Health(
+            status="ok",
+            version=__version__,
+            schema_version=schema,
+            uptime_sec=round(time.time() - self.started_at, 1),
+            clusters=count,
+        )
 
     def close(self) -> None:
         self.db.close()

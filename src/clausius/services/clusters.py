@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 
@@ -17,11 +18,11 @@ class ClusterService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def list(self) -> list[Cluster]:
+    async def list(self) -> builtins.list[Cluster]:
         rows = await self._db.read(config_repo.list_clusters)
         return [config_repo.cluster_row_to_model(r) for r in rows]
 
-    async def names(self) -> list[str]:
+    async def names(self) -> builtins.list[str]:
         return [c.name for c in await self.list()]
 
     async def get(self, name: str) -> Cluster:
@@ -40,8 +41,9 @@ class ClusterService:
 
         def write(conn: sqlite3.Connection) -> sqlite3.Row | None:
             if config_repo.get_cluster(conn, spec.name) is not None:
-                raise AlreadyExists(f"cluster {spec.name!r} already exists",
-                                    hint="use update to change it, or remove it first")
+                raise AlreadyExists(
+                    f"cluster {spec.name!r} already exists", hint="use update to change it, or remove it first"
+                )
             config_repo.insert_cluster(conn, spec)
             config_repo.audit(conn, interface, "add_cluster", spec.name, f"host={spec.host}")
             return config_repo.get_cluster(conn, spec.name)

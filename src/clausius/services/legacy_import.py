@@ -88,8 +88,16 @@ def _apply(conn: sqlite3.Connection, plan: ImportPlan, interface: str) -> tuple[
         if new:
             projects = config_repo.list_projects(conn)
             color, emoji = pick_style({p.color for p in projects}, {p.emoji for p in projects}, len(projects))
-            config_repo.insert_project(conn, Project(name=spec.name, prefix=prefix, color=spec.color or color,
-                                                     emoji=spec.emoji or emoji, created_at=time.time()))
+            config_repo.insert_project(
+                conn,
+                Project(
+                    name=spec.name,
+                    prefix=prefix,
+                    color=spec.color or color,
+                    emoji=spec.emoji or emoji,
+                    created_at=time.time(),
+                ),
+            )
         count("projects", new)
     stored = config_repo.load_settings(conn)
     for key, value in plan.settings.items():
@@ -116,5 +124,10 @@ class LegacyImportService:
         if rename:
             renamed = _backup_name(path)
             await asyncio.to_thread(path.rename, renamed)
-        return ImportReport(source=str(path), renamed_to=str(renamed) if renamed else None,
-                            added=added, skipped=skipped, warnings=plan.warnings)
+        return ImportReport(
+            source=str(path),
+            renamed_to=str(renamed) if renamed else None,
+            added=added,
+            skipped=skipped,
+            warnings=plan.warnings,
+        )

@@ -41,8 +41,13 @@ class ProjectService:
                 raise AlreadyExists(f"prefix {prefix!r} already belongs to another project")
             projects = config_repo.list_projects(conn)
             color, emoji = pick_style({p.color for p in projects}, {p.emoji for p in projects}, len(projects))
-            project = Project(name=spec.name, prefix=prefix, color=spec.color or color,
-                              emoji=spec.emoji or emoji, created_at=time.time())
+            project = Project(
+                name=spec.name,
+                prefix=prefix,
+                color=spec.color or color,
+                emoji=spec.emoji or emoji,
+                created_at=time.time(),
+            )
             config_repo.insert_project(conn, project)
             config_repo.audit(conn, interface, "add_project", spec.name)
             return project

@@ -27,8 +27,9 @@ class RegistryService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _delete(self, delete: Callable[[sqlite3.Connection], int], action: str, target: str,
-                      missing: str) -> None:
+    async def _delete(
+        self, delete: Callable[[sqlite3.Connection], int], action: str, target: str, missing: str
+    ) -> None:
         """Run one delete on the writer, audit it, and raise NotFound when nothing matched."""
         interface = current_interface.get()
 
@@ -61,8 +62,12 @@ class RegistryService:
         return next(m for m in members if m.username == spec.username)
 
     async def remove_team_member(self, username: str) -> None:
-        await self._delete(lambda c: config_repo.delete_team_member(c, username), "remove_team_member", username,
-                           f"no team member named {username!r}")
+        await self._delete(
+            lambda c: config_repo.delete_team_member(c, username),
+            "remove_team_member",
+            username,
+            f"no team member named {username!r}",
+        )
 
     # -- accounts ---------------------------------------------------------------------------------
 
@@ -101,8 +106,9 @@ class RegistryService:
         return account
 
     async def remove_account(self, name: str) -> None:
-        await self._delete(lambda c: config_repo.delete_account(c, name), "remove_account", name,
-                           f"no account named {name!r}")
+        await self._delete(
+            lambda c: config_repo.delete_account(c, name), "remove_account", name, f"no account named {name!r}"
+        )
 
     # -- path bases -------------------------------------------------------------------------------
 
@@ -122,8 +128,9 @@ class RegistryService:
         return await self._db.write(write)
 
     async def remove_path(self, path_id: int) -> None:
-        await self._delete(lambda c: config_repo.delete_path(c, path_id), "remove_path", str(path_id),
-                           f"no path with id {path_id}")
+        await self._delete(
+            lambda c: config_repo.delete_path(c, path_id), "remove_path", str(path_id), f"no path with id {path_id}"
+        )
 
     # -- process filters --------------------------------------------------------------------------
 
@@ -143,5 +150,9 @@ class RegistryService:
         return await self._db.write(write)
 
     async def remove_filter(self, filter_id: int) -> None:
-        await self._delete(lambda c: config_repo.delete_filter(c, filter_id), "remove_filter", str(filter_id),
-                           f"no process filter with id {filter_id}")
+        await self._delete(
+            lambda c: config_repo.delete_filter(c, filter_id),
+            "remove_filter",
+            str(filter_id),
+            f"no process filter with id {filter_id}",
+        )

@@ -27,6 +27,7 @@ from clausius.core.settings_registry import (
     get_spec,
     public_value,
 )
+from clausius.errors import ClausiusError
 from clausius.services.interface import current_interface
 from clausius.store import config_repo
 from clausius.store.database import Database, connect
@@ -94,10 +95,18 @@ class SettingsService:
     def _info(self, spec: SettingSpec) -> SettingInfo:
         value = self._overrides.get(spec.key, spec.default)
         return SettingInfo(
-            key=spec.key, type=spec.type, value=public_value(spec, value),
-            default=public_value(spec, spec.default), is_default=spec.key not in self._overrides,
-            is_set=bool(value), description=spec.description, category=spec.category,
-            minimum=spec.minimum, maximum=spec.maximum, choices=list(spec.choices) or None, unit=spec.unit,
+            key=spec.key,
+            type=spec.type,
+            value=public_value(spec, value),
+            default=public_value(spec, spec.default),
+            is_default=spec.key not in self._overrides,
+            is_set=bool(value),
+            description=spec.description,
+            category=spec.category,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+            choices=list(spec.choices) or None,
+            unit=spec.unit,
         )
 
     def on_change(self, listener: Callable[[str], None]) -> None:
@@ -151,7 +160,7 @@ class SettingsService:
                 continue
             try:
                 values[key] = coerce(spec, raw)
-            except Exception as exc:  # a bad stored value must not stop start-up; the default applies
+            except ClausiusError as exc:  # a bad stored value must not stop start-up; the default applies
                 log.warning("ignoring invalid stored value for %s: %s", key, exc)
         return values
 

@@ -19,8 +19,19 @@ from clausius.core.config_models import (
     TeamQuota,
 )
 
-CLUSTER_COLUMNS = ("host", "port", "user", "key_path", "data_host", "gpu_type", "gpus_per_node",
-                   "gpu_mem_gb", "account", "mount_paths", "team_quota")
+CLUSTER_COLUMNS = (
+    "host",
+    "port",
+    "user",
+    "key_path",
+    "data_host",
+    "gpu_type",
+    "gpus_per_node",
+    "gpu_mem_gb",
+    "account",
+    "mount_paths",
+    "team_quota",
+)
 
 
 def _quota_to_db(value: TeamQuota) -> str | None:
@@ -38,11 +49,20 @@ def _quota_from_db(value: str | None) -> TeamQuota:
 
 def cluster_row_to_model(row: sqlite3.Row) -> Cluster:
     return Cluster(
-        name=row["name"], host=row["host"], port=row["port"], user=row["user"],
-        key_configured=bool(row["key_path"]), data_host=row["data_host"], gpu_type=row["gpu_type"],
-        gpus_per_node=row["gpus_per_node"], gpu_mem_gb=row["gpu_mem_gb"], account=row["account"],
-        mount_paths=json.loads(row["mount_paths"]), team_quota=_quota_from_db(row["team_quota"]),
-        created_at=row["created_at"], updated_at=row["updated_at"],
+        name=row["name"],
+        host=row["host"],
+        port=row["port"],
+        user=row["user"],
+        key_configured=bool(row["key_path"]),
+        data_host=row["data_host"],
+        gpu_type=row["gpu_type"],
+        gpus_per_node=row["gpus_per_node"],
+        gpu_mem_gb=row["gpu_mem_gb"],
+        account=row["account"],
+        mount_paths=json.loads(row["mount_paths"]),
+        team_quota=_quota_from_db(row["team_quota"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -61,9 +81,22 @@ def insert_cluster(conn: sqlite3.Connection, spec: ClusterSpec) -> None:
         "INSERT INTO clusters (name, host, port, user, key_path, data_host, gpu_type, gpus_per_node, "
         "gpu_mem_gb, account, mount_paths, team_quota, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (spec.name, spec.host, spec.port or 22, spec.user, spec.key, spec.data_host, spec.gpu_type,
-         spec.gpus_per_node, spec.gpu_mem_gb, spec.account, json.dumps(spec.mount_paths or []),
-         _quota_to_db(spec.team_quota), now, now),
+        (
+            spec.name,
+            spec.host,
+            spec.port or 22,
+            spec.user,
+            spec.key,
+            spec.data_host,
+            spec.gpu_type,
+            spec.gpus_per_node,
+            spec.gpu_mem_gb,
+            spec.account,
+            json.dumps(spec.mount_paths or []),
+            _quota_to_db(spec.team_quota),
+            now,
+            now,
+        ),
     )
 
 
@@ -87,8 +120,10 @@ def update_cluster(conn: sqlite3.Connection, name: str, changes: dict[str, Any])
     if not columns:
         return
     assignments = ", ".join(f"{col} = ?" for col in columns)  # column names come from the allow-list above
-    conn.execute(f"UPDATE clusters SET {assignments}, updated_at = ? WHERE name = ?",  # noqa: S608
-                 (*columns.values(), time.time(), name))
+    conn.execute(
+        f"UPDATE clusters SET {assignments}, updated_at = ? WHERE name = ?",  # noqa: S608
+        (*columns.values(), time.time(), name),
+    )
 
 
 def delete_cluster(conn: sqlite3.Connection, name: str) -> int:
@@ -99,13 +134,17 @@ def delete_cluster(conn: sqlite3.Connection, name: str) -> int:
 
 
 def list_team(conn: sqlite3.Connection) -> list[TeamMember]:
-    return [TeamMember(username=r["username"], display_name=r["display_name"], created_at=r["created_at"])
-            for r in conn.execute("SELECT * FROM team_members ORDER BY username")]
+    return [
+        TeamMember(username=r["username"], display_name=r["display_name"], created_at=r["created_at"])
+        for r in conn.execute("SELECT * FROM team_members ORDER BY username")
+    ]
 
 
 def insert_team_member(conn: sqlite3.Connection, username: str, display_name: str | None) -> None:
-    conn.execute("INSERT INTO team_members (username, display_name, created_at) VALUES (?, ?, ?)",
-                 (username, display_name, time.time()))
+    conn.execute(
+        "INSERT INTO team_members (username, display_name, created_at) VALUES (?, ?, ?)",
+        (username, display_name, time.time()),
+    )
 
 
 def delete_team_member(conn: sqlite3.Connection, username: str) -> int:
@@ -116,8 +155,9 @@ def delete_team_member(conn: sqlite3.Connection, username: str) -> int:
 
 
 def _account(row: sqlite3.Row) -> Account:
-    return Account(name=row["name"], lustre_id=row["lustre_id"], description=row["description"],
-                   created_at=row["created_at"])
+    return Account(
+        name=row["name"], lustre_id=row["lustre_id"], description=row["description"], created_at=row["created_at"]
+    )
 
 
 def list_accounts(conn: sqlite3.Connection) -> list[Account]:
@@ -130,8 +170,10 @@ def get_account(conn: sqlite3.Connection, name: str) -> Account | None:
 
 
 def insert_account(conn: sqlite3.Connection, name: str, lustre_id: int | None, description: str | None) -> None:
-    conn.execute("INSERT INTO accounts (name, lustre_id, description, created_at) VALUES (?, ?, ?, ?)",
-                 (name, lustre_id, description, time.time()))
+    conn.execute(
+        "INSERT INTO accounts (name, lustre_id, description, created_at) VALUES (?, ?, ?, ?)",
+        (name, lustre_id, description, time.time()),
+    )
 
 
 def update_account(conn: sqlite3.Connection, name: str, changes: dict[str, Any]) -> None:
@@ -182,8 +224,9 @@ def find_filter(conn: sqlite3.Connection, mode: str, pattern: str) -> ProcessFil
 
 
 def insert_filter(conn: sqlite3.Connection, mode: str, pattern: str) -> int:
-    cur = conn.execute("INSERT INTO process_filters (mode, pattern, created_at) VALUES (?, ?, ?)",
-                       (mode, pattern, time.time()))
+    cur = conn.execute(
+        "INSERT INTO process_filters (mode, pattern, created_at) VALUES (?, ?, ?)", (mode, pattern, time.time())
+    )
     return int(cur.lastrowid or 0)
 
 
@@ -214,8 +257,9 @@ def delete_setting(conn: sqlite3.Connection, key: str) -> None:
 
 
 def _project(row: sqlite3.Row) -> Project:
-    return Project(name=row["name"], prefix=row["prefix"], color=row["color"], emoji=row["emoji"],
-                   created_at=row["created_at"])
+    return Project(
+        name=row["name"], prefix=row["prefix"], color=row["color"], emoji=row["emoji"], created_at=row["created_at"]
+    )
 
 
 def list_projects(conn: sqlite3.Connection) -> list[Project]:
@@ -233,8 +277,10 @@ def project_by_prefix(conn: sqlite3.Connection, prefix: str) -> Project | None:
 
 
 def insert_project(conn: sqlite3.Connection, project: Project) -> None:
-    conn.execute("INSERT INTO projects (name, prefix, color, emoji, created_at) VALUES (?, ?, ?, ?, ?)",
-                 (project.name, project.prefix, project.color, project.emoji, project.created_at))
+    conn.execute(
+        "INSERT INTO projects (name, prefix, color, emoji, created_at) VALUES (?, ?, ?, ?, ?)",
+        (project.name, project.prefix, project.color, project.emoji, project.created_at),
+    )
 
 
 def update_project(conn: sqlite3.Connection, name: str, changes: dict[str, Any]) -> None:
@@ -253,5 +299,7 @@ def delete_project(conn: sqlite3.Connection, name: str) -> int:
 
 
 def audit(conn: sqlite3.Connection, interface: str, action: str, target: str, detail: str | None = None) -> None:
-    conn.execute("INSERT INTO audit_log (ts, interface, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-                 (time.time(), interface, action, target, detail))
+    conn.execute(
+        "INSERT INTO audit_log (ts, interface, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        (time.time(), interface, action, target, detail),
+    )

@@ -33,8 +33,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with the pragmas every connection must have."""
     uri = f"file:{path}?mode=ro" if readonly else f"file:{path}?mode=rwc"
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open database: {exc}") from exc
     conn.row_factory = sqlite3.Row
@@ -85,8 +86,7 @@ class Database:
     # -- writer -----------------------------------------------------------------------------------
 
     def _start_writer(self, conn: sqlite3.Connection) -> None:
-        self._writer = threading.Thread(target=self._write_loop, args=(conn,), name="clausius-db-writer",
-                                        daemon=True)
+        self._writer = threading.Thread(target=self._write_loop, args=(conn,), name="clausius-db-writer", daemon=True)
         self._writer.start()
 
     def _write_loop(self, conn: sqlite3.Connection) -> None:
@@ -102,7 +102,7 @@ class Database:
                     conn.execute("BEGIN IMMEDIATE")
                     result = fn(conn)
                     conn.execute("COMMIT")
-                except BaseException as exc:  # the caller gets the exception; the writer keeps going
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller; the writer keeps going
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     future.set_exception(exc)

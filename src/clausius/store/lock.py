@@ -16,9 +16,10 @@ from clausius.errors import Conflict
 
 
 class DataDirLock:
-    def __init__(self, data_dir: Path, purpose: str) -> None:
+    def __init__(self, data_dir: Path, purpose: str, hint: str) -> None:
         self.path = data_dir / "clausius.lock"
         self.purpose = purpose
+        self.hint = hint
         self._fd: int | None = None
 
     def holder(self) -> str:
@@ -34,8 +35,7 @@ class DataDirLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise Conflict(f"{self.path.parent} is in use by {self.holder()}",
-                           hint=f"stop it before {self.purpose}") from None
+            raise Conflict(f"{self.path.parent} is already in use by {self.holder()}", hint=self.hint) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"clausius {self.purpose} (pid {os.getpid()})".encode())
         self._fd = fd
@@ -50,6 +50,7 @@ class DataDirLock:
         self.acquire()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()

@@ -1,0 +1,1 @@
+"""The HTTP interface: JSON API, server-rendered pages, static files."""

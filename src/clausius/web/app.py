@@ -1,0 +1,100 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clausius import __version__
+from clausius.errors import ClausiusError, from_validation_error
+from clausius.services.app import Services
+from clausius.services.interface import current_interface
+from clausius.web import pages
+from clausius.web.routers import config, settings, system
+from clausius.web.security import SecurityConfig, SecurityMiddleware
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _error(status: int, message: str, hint: str | None = None) -> JSONResponse:
+    body: dict[str, str] = {"error": message}
+    if hint:
+        body["hint"] = hint
+    return JSONResponse(body, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ClausiusError)
+    async def clausius_error(_: Request, exc: ClausiusError) -> JSONResponse:
+        return _error(exc.http_status, exc.message, exc.hint)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, from_validation_error(exc).message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
+        return _error(exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "internal error (see the server log)")
+
+
+BackgroundTask = Callable[[Services], Awaitable[None]]
+
+
+def default_background_tasks() -> list[BackgroundTask]:
+    return [lambda s: s.settings.watch_external_changes(), lambda s: s.backups.run_scheduler()]
+
+
+def create_app(services: Services, security: SecurityConfig, background: list[BackgroundTask] | None = None) -> FastAPI:
+    """Build the app around already-open services; `background` tasks run while serving."""
+    tasks_to_start = default_background_tasks() if background is None else background
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.ensure_future(factory(services)) for factory in tasks_to_start]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    app = FastAPI(
+        title="clausius",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.services = services
+    app.state.security = security
+
+    @app.middleware("http")
+    async def mark_interface(request: Request, call_next):  # type: ignore[no-untyped-def]
+        current_interface.set("web")
+        return await call_next(request)
+
+    _install_error_handlers(app)
+    app.include_router(system.router)
+    app.include_router(config.router)
+    app.include_router(settings.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityMiddleware, config=security)
+    return app

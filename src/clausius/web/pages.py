@@ -1,0 +1,45 @@
+"""Server-rendered pages. The browser renders what the server decided."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from clausius import __version__
+from clausius.web.deps import SecurityDep, ServicesDep
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request, services: ServicesDep, security: SecurityDep) -> Response:
+    clusters = await services.clusters.list()
+    projects = await services.projects.list()
+    health = await services.health()
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "csrf_token": security.csrf_token,
+            "version": __version__,
+            "clusters": clusters,
+            "projects": projects,
+            "settings": services.settings.list(),
+            "health": health,
+            "theme": services.settings.get_str("theme"),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, security: SecurityDep) -> Response:
+    if security.access_token is None:
+        return RedirectResponse("/", status_code=303)
+    return templates.TemplateResponse(
+        request, "login.html", {"csrf_token": security.csrf_token, "version": __version__, "theme": "system"}
+    )
