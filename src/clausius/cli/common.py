@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,12 +22,16 @@ from clausius.services.app import Services
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+# markup/emoji off: printed values (filter patterns, paths, names) are user data, never rich markup.
+console = Console(
+    highlight=False, markup=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
 def echo_error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    """One line, always: click's own messages may span lines (e.g. a missing choice option)."""
+    click.echo("error: " + re.sub(r"\s*\n\s*", " ", message.strip()), err=True)
 
 
 @contextmanager

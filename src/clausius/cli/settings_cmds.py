@@ -15,6 +15,11 @@ def _shown(info: SettingInfo) -> str:
     return fmt(info.value) + (f" {info.unit}" if info.unit and info.value is not None else "")
 
 
+def _num(value: float) -> str:
+    """Bounds in full (`:g` alone would show 67108864 as 6.71089e+07)."""
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
 @click.command("set")
 @click.argument("key")
 @click.argument("value")
@@ -63,7 +68,7 @@ def list_settings(as_json: bool) -> None:
     rows = []
     for i in infos:
         bounds = (
-            f"{i.minimum:g}–{i.maximum:g}"
+            f"{_num(i.minimum)}–{_num(i.maximum)}"
             if i.minimum is not None and i.maximum is not None
             else "|".join(i.choices or []) or i.type
         )

@@ -61,7 +61,19 @@ class ImportPlan:
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg
+
+
+def _list(body: dict[str, Any], key: str, label: str, plan: ImportPlan) -> list[Any]:
+    """A list-valued entry; anything else is a warning (a bare string would otherwise be read letter by letter)."""
+    value = body.get(key)
+    if not value:
+        return []
+    if not isinstance(value, list):
+        plan.warnings.append(f"{label}: expected a list, ignored")
+        return []
+    return value
 
 
 def _cluster(name: str, body: Any, quotas: dict[str, Any], plan: ImportPlan) -> None:
@@ -103,7 +115,7 @@ def plan_import(data: Any) -> ImportPlan:
     else:
         plan.warnings.append("clusters: expected an object, ignored")
 
-    for member in data.get("team_members") or []:
+    for member in _list(data, "team_members", "team_members", plan):
         raw = {"username": member} if isinstance(member, str) else member
         if not isinstance(raw, dict):
             plan.warnings.append(f"team member {member!r} skipped: expected a name or an object")
@@ -118,9 +130,12 @@ def plan_import(data: Any) -> ImportPlan:
             plan.warnings.append(f"team member {member!r} skipped: {_first_error(exc)}")
 
     lustre_ids = data.get("ppps") or {}
-    names = list(dict.fromkeys([*(data.get("ppp_accounts") or []), *lustre_ids]))
+    if not isinstance(lustre_ids, dict):
+        plan.warnings.append("ppps: expected an object, ignored")
+        lustre_ids = {}
+    names = list(dict.fromkeys(str(n) for n in [*_list(data, "ppp_accounts", "ppp_accounts", plan), *lustre_ids]))
     for name in names:
-        lustre = lustre_ids.get(name) if isinstance(lustre_ids, dict) else None
+        lustre = lustre_ids.get(name)
         try:
             plan.accounts.append(AccountSpec(name=name, lustre_id=int(lustre) if lustre not in (None, "") else None))
         except (ValidationError, TypeError, ValueError) as exc:
@@ -128,7 +143,7 @@ def plan_import(data: Any) -> ImportPlan:
             plan.warnings.append(f"account {name!r} skipped: {detail}")
 
     for key, kind in _PATH_KEYS.items():
-        for path in data.get(key) or []:
+        for path in _list(data, key, key, plan):
             try:
                 plan.paths.append(PathBaseSpec(kind=kind, path=path))
             except ValidationError as exc:
@@ -139,7 +154,7 @@ def plan_import(data: Any) -> ImportPlan:
         plan.warnings.append("local_process_filters: expected an object, ignored")
         filters = {}
     for mode in ("include", "exclude"):
-        for pattern in filters.get(mode) or []:
+        for pattern in _list(filters, mode, f"local_process_filters.{mode}", plan):
             try:
                 plan.filters.append(ProcessFilterSpec(mode=mode, pattern=pattern))
             except ValidationError as exc:
@@ -162,7 +177,10 @@ def plan_import(data: Any) -> ImportPlan:
             except ClausiusError as exc:
                 plan.warnings.append(f"setting {key} skipped: {exc.message}")
     if data.get("team"):
-        plan.settings["team_name"] = coerce(REGISTRY["team_name"], str(data["team"]))
+        try:
+            plan.settings["team_name"] = coerce(REGISTRY["team_name"], str(data["team"]))
+        except ClausiusError as exc:
+            plan.warnings.append(f"team skipped: {exc.message}")
 
     known = {
         "clusters",

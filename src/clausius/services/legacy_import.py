@@ -44,7 +44,12 @@ def _read(path: Path) -> object:
 def _backup_name(path: Path) -> Path:
     target = path.with_name(path.name + ".bak")
     if target.exists():
-        target = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(f"{path.name}.{stamp}.bak")
+        n = 1
+        while target.exists():  # never overwrite an earlier backup (two imports within one second)
+            target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+            n += 1
     return target
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from clausius.errors import StoreError
-from clausius.store.migrations import LATEST_VERSION, migrate
+from clausius.store.migrations import LATEST_VERSION, migrate, refuse_if_newer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class Database:
     def open(cls, path: Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_is_sqlite(path)
+        refuse_if_newer(path)
         conn = connect(path)
         try:
             try:

@@ -11,6 +11,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from clausius.errors import StoreError
 
@@ -46,14 +47,33 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def refuse_if_newer(path: Path) -> None:
+    """Check the version of an existing file without changing a byte of it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        version = current_version(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: unreadable database: {exc}") from exc
+    finally:
+        conn.close()
+    if version > LATEST_VERSION:
+        raise StoreError(_too_new(str(path), version))
+
+
+def _too_new(db_label: str, version: int) -> str:
+    return (
+        f"{db_label} was written by a newer clausius (schema version {version}; this version knows "
+        f"up to {LATEST_VERSION}). Upgrade clausius, or point CLAUSIUS_DATA_DIR at another directory."
+    )
+
+
 def migrate(conn: sqlite3.Connection, *, db_label: str, target: int = LATEST_VERSION) -> int:
     """Bring the schema to `target`; returns the version it started from."""
     start = current_version(conn)
     if start > LATEST_VERSION:
-        raise StoreError(
-            f"{db_label} was written by a newer clausius (schema version {start}; this version knows "
-            f"up to {LATEST_VERSION}). Upgrade clausius, or point CLAUSIUS_DATA_DIR at another directory."
-        )
+        raise StoreError(_too_new(db_label, start))
     for migration in MIGRATIONS:
         if start < migration.version <= target:
             # executescript commits any open transaction first, so wrap the step ourselves.

@@ -1,0 +1,49 @@
+# Two entry points matter: `make run` (install + start the dashboard) and
+# `make test` (install + lint + types + every test). Both install whatever is
+# missing, so they work on a fresh clone of a fresh Debian machine.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps lint typecheck pytest lock clean
+
+run: install
+	$(BIN)/clausius setup --non-interactive
+	$(BIN)/clausius serve
+
+test: install lint typecheck pytest
+
+install: system-deps $(STAMP)
+
+system-deps:
+	@scripts/install-system-deps
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Re-resolve the newest versions allowed by pyproject.toml and pin them.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Pinned versions for reproducible installs: make install uses this as a pip constraints file."; \
+	  echo "# Regenerate with: make lock"; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

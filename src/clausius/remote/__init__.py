@@ -1,0 +1,1 @@
+"""Transports to clusters (local subprocess, SSH). Built in a later issue."""

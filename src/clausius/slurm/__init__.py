@@ -1,0 +1,1 @@
+"""Slurm adapter: argv builders and pure parsers of Slurm's output. Built in a later issue."""
