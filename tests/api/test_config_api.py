@@ -177,3 +177,29 @@ def test_health_and_index_page(live: LiveServer) -> None:
         css = http.get("/static/app.css")
         assert css.status_code == 200 and "--accent" in css.text
         assert http.get("/static/app.js").status_code == 200
+
+
+def test_audit_log_records_who_changed_what(live: LiveServer) -> None:
+    with live.writer() as http:
+        http.post("/api/clusters", json={"name": "eos", "host": "eos-login"})
+        http.put("/api/settings/sdk_ingest_token", json={"value": "x" * 20})
+    cli_json(live, "list-clusters")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSIUS_")}
+    env.update(CLAUSIUS_DATA_DIR=str(live.boot.data_dir), HOME=str(live.boot.data_dir.parent))
+    subprocess.run(
+        [sys.executable, "-m", "clausius", "remove-cluster", "eos"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    with live.client() as http:
+        entries = http.get("/api/audit", params={"limit": 10}).json()
+        assert http.get("/api/audit", params={"limit": 0}).status_code == 422
+    assert [(e["interface"], e["action"], e["target"]) for e in entries] == [
+        ("cli", "remove_cluster", "eos"),
+        ("web", "set_setting", "sdk_ingest_token"),
+        ("web", "add_cluster", "eos"),
+    ]
+    assert "x" * 20 not in str(entries)
+    assert entries == cli_json(live, "audit", "--limit", "10")

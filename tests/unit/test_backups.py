@@ -110,3 +110,34 @@ def test_restore_rejects_files_that_are_not_backups(tmp_path: Path, content: byt
         conn.execute("PRAGMA user_version = 1")
     with pytest.raises(InvalidInput, match="not a clausius database"):
         backups.verify_backup(other)
+
+
+def test_scheduler_backs_up_when_due_and_not_before(tmp_path: Path) -> None:
+    boot = _boot(tmp_path)
+    svc = Services.open(boot)
+
+    async def scenario() -> tuple[int, int, int]:
+        task = asyncio.create_task(svc.backups.run_scheduler(check_every=0.05))
+        for _ in range(100):  # no backup exists yet, so one is due at once
+            if backups.list_backups(boot.backup_dir):
+                break
+            await asyncio.sleep(0.05)
+        first = len(backups.list_backups(boot.backup_dir))
+        await asyncio.sleep(0.5)  # the newest backup is fresh: nothing more within the 24 h interval
+        second = len(backups.list_backups(boot.backup_dir))
+        # An old newest backup (interval elapsed) makes the next one due; a setting change wakes the loop.
+        for b in backups.list_backups(boot.backup_dir):
+            b.path.rename(boot.backup_dir / "history-2020-01-01.db")
+        await svc.settings.set("backup_interval_hours", 2)
+        for _ in range(100):
+            if len(backups.list_backups(boot.backup_dir)) == 2:
+                break
+            await asyncio.sleep(0.05)
+        third = len(backups.list_backups(boot.backup_dir))
+        task.cancel()
+        return first, second, third
+
+    try:
+        assert asyncio.run(scenario()) == (1, 1, 2)
+    finally:
+        svc.close()

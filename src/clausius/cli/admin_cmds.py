@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -161,4 +162,24 @@ def import_json(config_file: Path, keep: bool, as_json: bool) -> None:
         ok(f"renamed {report.source} to {report.renamed_to}")
 
 
-COMMANDS = [setup, serve, backup, list_backups, restore, import_json]
+@click.command("audit")
+@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
+@json_option
+def audit(limit: int, as_json: bool) -> None:
+    """Show recent changes (configuration, backups, actions) and which interface made them."""
+    entries = run(lambda s: s.audit_log(limit))
+    if as_json:
+        print_json(entries)
+        return
+    print_table(
+        "Audit log (newest first)",
+        ["time (UTC)", "via", "action", "target", "detail"],
+        [
+            [datetime.fromtimestamp(e.ts, UTC).strftime("%Y-%m-%d %H:%M:%S"), e.interface, e.action, e.target, e.detail]
+            for e in entries
+        ],
+        empty="nothing recorded yet",
+    )
+
+
+COMMANDS = [setup, serve, backup, list_backups, restore, import_json, audit]

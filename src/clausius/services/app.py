@@ -9,13 +9,25 @@ from pydantic import BaseModel
 
 from clausius import __version__
 from clausius.bootstrap import Bootstrap
+from clausius.errors import InvalidInput
 from clausius.services.backups import BackupService
 from clausius.services.clusters import ClusterService
 from clausius.services.legacy_import import LegacyImportService
 from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
+from clausius.store import config_repo
 from clausius.store.database import Database
+
+
+class AuditEntry(BaseModel):
+    """One recorded change: when, through which interface, what, on what."""
+
+    ts: float
+    interface: str
+    action: str
+    target: str
+    detail: str | None
 
 
 class Health(BaseModel):
@@ -63,6 +75,16 @@ class Services:
             uptime_sec=round(time.time() - self.started_at, 1),
             clusters=count,
         )
+
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
+        """The newest recorded changes first (configuration, backups, later cancels and scripts)."""
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000")
+        rows = await self.db.read(lambda c: config_repo.list_audit(c, limit))
+        return [
+            AuditEntry(ts=r["ts"], interface=r["interface"], action=r["action"], target=r["target"], detail=r["detail"])
+            for r in rows
+        ]
 
     def close(self) -> None:
         self.db.close()

@@ -303,3 +303,7 @@ def audit(conn: sqlite3.Connection, interface: str, action: str, target: str, de
         "INSERT INTO audit_log (ts, interface, action, target, detail) VALUES (?, ?, ?, ?, ?)",
         (time.time(), interface, action, target, detail),
     )
+
+
+def list_audit(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
+    return list(conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)))

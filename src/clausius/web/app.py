@@ -66,6 +66,7 @@ def create_app(services: Services, security: SecurityConfig, background: list[Ba
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        current_interface.set("system")  # background work is nobody's request; tasks copy this context
         tasks = [asyncio.ensure_future(factory(services)) for factory in tasks_to_start]
         try:
             yield

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from clausius import __version__
 from clausius.errors import ClausiusError
-from clausius.services.app import Health
+from clausius.services.app import AuditEntry, Health
 from clausius.web.deps import SecurityDep, ServicesDep
 from clausius.web.security import SESSION_COOKIE
 
@@ -31,6 +33,11 @@ class Unauthorized(ClausiusError):
 @router.get("/health")
 async def health(services: ServicesDep) -> Health:
     return await services.health()
+
+
+@router.get("/audit")
+async def audit_log(services: ServicesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[AuditEntry]:
+    return await services.audit_log(limit)
 
 
 @router.get("/session")
