@@ -76,7 +76,9 @@ class Cli:
         env.update(extra or {})
         return env
 
-    def run_argv(self, argv: Sequence[str], *, input: str | None = None, env: Mapping[str, str] | None = None) -> Result:
+    def run_argv(
+        self, argv: Sequence[str], *, input: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Result:
         return subprocess.run(
             list(argv),
             cwd=self.root,

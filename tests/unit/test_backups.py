@@ -141,3 +141,17 @@ def test_scheduler_backs_up_when_due_and_not_before(tmp_path: Path) -> None:
         assert asyncio.run(scenario()) == (1, 1, 2)
     finally:
         svc.close()
+
+
+def test_retention_never_deletes_the_backup_it_just_took(tmp_path: Path) -> None:
+    boot = _boot(tmp_path)
+    svc = Services.open(boot)
+    try:
+        start = datetime(2026, 5, 6, 8, 0, 0, tzinfo=UTC)
+        for i in range(4):
+            made = backups.create_backup(boot.db_path, boot.backup_dir, now=start + timedelta(minutes=i))
+            backups.prune_backups(boot.backup_dir, 1)
+            assert made.path.exists(), f"backup {i} was deleted by its own pruning"
+            assert [b.path for b in backups.list_backups(boot.backup_dir)] == [made.path]
+    finally:
+        svc.close()

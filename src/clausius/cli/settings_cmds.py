@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from clausius.cli.common import console, fmt, json_option, ok, print_json, print_table, run
+from clausius.core.settings_registry import format_bound
 from clausius.services.app import Services
 from clausius.services.settings import SettingInfo
 
@@ -13,11 +14,6 @@ def _shown(info: SettingInfo) -> str:
     if info.type == "secret":
         return "(set)" if info.is_set else "(not set)"
     return fmt(info.value) + (f" {info.unit}" if info.unit and info.value is not None else "")
-
-
-def _num(value: float) -> str:
-    """Bounds in full (`:g` alone would show 67108864 as 6.71089e+07)."""
-    return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
 @click.command("set")
@@ -68,7 +64,7 @@ def list_settings(as_json: bool) -> None:
     rows = []
     for i in infos:
         bounds = (
-            f"{_num(i.minimum)}–{_num(i.maximum)}"
+            f"{format_bound(i.minimum)}–{format_bound(i.maximum)}"
             if i.minimum is not None and i.maximum is not None
             else "|".join(i.choices or []) or i.type
         )

@@ -298,6 +298,11 @@ def _as_list(spec: SettingSpec, raw: Any) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def format_bound(value: float) -> str:
+    """Bounds print in full (4194304, not 4.1943e+06)."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def coerce(spec: SettingSpec, raw: Any) -> SettingValue:
     """Validate `raw` (a JSON value, or a CLI string) into the setting's typed value."""
     value: SettingValue
@@ -319,9 +324,9 @@ def coerce(spec: SettingSpec, raw: Any) -> SettingValue:
             raise InvalidInput(f"{spec.key} must be at least 16 characters (or empty to disable)")
     if isinstance(value, int | float) and not isinstance(value, bool):
         if spec.minimum is not None and value < spec.minimum:
-            raise InvalidInput(f"{spec.key} must be at least {spec.minimum:g}, got {value}")
+            raise InvalidInput(f"{spec.key} must be at least {format_bound(spec.minimum)}, got {value}")
         if spec.maximum is not None and value > spec.maximum:
-            raise InvalidInput(f"{spec.key} must be at most {spec.maximum:g}, got {value}")
+            raise InvalidInput(f"{spec.key} must be at most {format_bound(spec.maximum)}, got {value}")
     return value
 
 

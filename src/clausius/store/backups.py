@@ -41,10 +41,15 @@ def list_backups(backup_dir: Path) -> list[BackupFile]:
 
 
 def _target_name(backup_dir: Path, now: datetime) -> Path:
-    """`history-YYYY-MM-DD.db`; a second backup on the same day gets the time as well."""
-    daily = backup_dir / f"history-{now:%Y-%m-%d}.db"
-    if not daily.exists():
-        return daily
+    """`history-YYYY-MM-DD.db` for the day's first backup; later ones that day add the time.
+
+    The plain daily name sorts as 00:00:00, so it is only used while no other backup of
+    that day exists; otherwise a backup taken after retention removed the daily file would
+    sort as the oldest and be deleted by its own pruning.
+    """
+    day = f"{now:%Y-%m-%d}"
+    if not any(backup_dir.glob(f"history-{day}*.db")):
+        return backup_dir / f"history-{day}.db"
     candidate = backup_dir / f"history-{now:%Y-%m-%d-%H%M%S}.db"
     while candidate.exists():  # two backups within one second: wait for the next second's name
         time.sleep(0.2)
