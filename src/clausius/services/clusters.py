@@ -9,6 +9,7 @@ import sqlite3
 from clausius.core import validation
 from clausius.core.config_models import Cluster, ClusterSpec, ClusterUpdate
 from clausius.errors import AlreadyExists, InvalidInput, NotFound
+from clausius.services.audited import delete_audited
 from clausius.services.interface import current_interface
 from clausius.store import config_repo
 from clausius.store.database import Database
@@ -74,13 +75,5 @@ class ClusterService:
         return config_repo.cluster_row_to_model(row)
 
     async def remove(self, name: str) -> None:
-        interface = current_interface.get()
-
-        def write(conn: sqlite3.Connection) -> int:
-            count = config_repo.delete_cluster(conn, name)
-            if count:
-                config_repo.audit(conn, interface, "remove_cluster", name)
-            return count
-
-        if not await self._db.write(write):
+        if not await delete_audited(self._db, lambda c: config_repo.delete_cluster(c, name), "remove_cluster", name):
             raise await self._unknown(name)

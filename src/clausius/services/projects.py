@@ -8,6 +8,7 @@ import time
 from clausius.core.config_models import Project, ProjectSpec, ProjectUpdate
 from clausius.core.projects import default_prefix, pick_style
 from clausius.errors import AlreadyExists, NotFound
+from clausius.services.audited import delete_audited
 from clausius.services.interface import current_interface
 from clausius.store import config_repo
 from clausius.store.database import Database
@@ -76,13 +77,5 @@ class ProjectService:
         return project
 
     async def remove(self, name: str) -> None:
-        interface = current_interface.get()
-
-        def write(conn: sqlite3.Connection) -> int:
-            count = config_repo.delete_project(conn, name)
-            if count:
-                config_repo.audit(conn, interface, "remove_project", name)
-            return count
-
-        if not await self._db.write(write):
+        if not await delete_audited(self._db, lambda c: config_repo.delete_project(c, name), "remove_project", name):
             raise NotFound(f"no project named {name!r}")

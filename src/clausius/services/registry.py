@@ -18,6 +18,7 @@ from clausius.core.config_models import (
     TeamMemberSpec,
 )
 from clausius.errors import AlreadyExists, NotFound
+from clausius.services.audited import delete_audited
 from clausius.services.interface import current_interface
 from clausius.store import config_repo
 from clausius.store.database import Database
@@ -30,16 +31,8 @@ class RegistryService:
     async def _delete(
         self, delete: Callable[[sqlite3.Connection], int], action: str, target: str, missing: str
     ) -> None:
-        """Run one delete on the writer, audit it, and raise NotFound when nothing matched."""
-        interface = current_interface.get()
-
-        def write(conn: sqlite3.Connection) -> int:
-            count = delete(conn)
-            if count:
-                config_repo.audit(conn, interface, action, target)
-            return count
-
-        if not await self._db.write(write):
+        """Run one audited delete and raise NotFound when nothing matched."""
+        if not await delete_audited(self._db, delete, action, target):
             raise NotFound(missing)
 
     # -- team -------------------------------------------------------------------------------------
