@@ -26,7 +26,7 @@ _USERNAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 # The only keys the file may hold; anything else is most likely a typo.
 _ALLOWED_KEYS: dict[str, set[str]] = {
     "bootstrap": {"data_dir", "port"},
-    "ssh": {"user", "key"},
+    "ssh": {"user", "key", "config", "known_hosts"},
 }
 
 
@@ -37,6 +37,8 @@ class Bootstrap:
     ssh_user: str
     ssh_key: Path
     source_file: Path | None
+    ssh_config: Path | None = None  # OpenSSH client config (default ~/.ssh/config)
+    known_hosts: Path | None = None  # default ~/.ssh/known_hosts
 
     @property
     def db_path(self) -> Path:
@@ -147,6 +149,8 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
     port = DEFAULT_PORT
     ssh_user = env.get("USER") or _default_user()
     ssh_key = home / ".ssh" / "id_ed25519"
+    ssh_config = home / ".ssh" / "config"
+    known_hosts = home / ".ssh" / "known_hosts"
 
     source = _find_file(env, cwd)
     if source is not None:
@@ -166,6 +170,12 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
         if "key" in ssh:
             raw = _expand(_require_str(ssh["key"], f"{source}: [ssh] key"), env)
             ssh_key = Path(raw) if Path(raw).is_absolute() else base / raw
+        if "config" in ssh:
+            raw = _expand(_require_str(ssh["config"], f"{source}: [ssh] config"), env)
+            ssh_config = Path(raw) if Path(raw).is_absolute() else base / raw
+        if "known_hosts" in ssh:
+            raw = _expand(_require_str(ssh["known_hosts"], f"{source}: [ssh] known_hosts"), env)
+            known_hosts = Path(raw) if Path(raw).is_absolute() else base / raw
 
     if env.get("CLAUSIUS_DATA_DIR"):
         raw = _expand(_require_str(env["CLAUSIUS_DATA_DIR"], "CLAUSIUS_DATA_DIR"), env)
@@ -178,10 +188,21 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
         raw = _expand(_require_str(env["CLAUSIUS_SSH_KEY"], "CLAUSIUS_SSH_KEY"), env)
         ssh_key = Path(raw) if Path(raw).is_absolute() else cwd / raw
 
+    for name in ("CLAUSIUS_SSH_CONFIG", "CLAUSIUS_KNOWN_HOSTS"):
+        if env.get(name):
+            raw = _expand(_require_str(env[name], name), env)
+            path = Path(raw) if Path(raw).is_absolute() else cwd / raw
+            if name == "CLAUSIUS_SSH_CONFIG":
+                ssh_config = path
+            else:
+                known_hosts = path
+
     return Bootstrap(
         data_dir=data_dir.resolve(),
         port=port,
         ssh_user=ssh_user,
         ssh_key=ssh_key,
         source_file=source,
+        ssh_config=ssh_config,
+        known_hosts=known_hosts,
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from clausius.bootstrap import load_bootstrap
-from clausius.cli.common import build, console, json_option, ok, print_json, print_table, run, services
+from clausius.cli.common import build, console, endpoint, json_option, ok, print_json, print_table, run, services
 from clausius.core.config_models import ClusterSpec
 from clausius.services.app import Services
 from clausius.store import backups as backup_store
@@ -53,7 +53,7 @@ def _interactive_setup(svc: Services) -> None:
     fields["mount_paths"] = [mount] if mount else []
     spec = build(ClusterSpec, **fields)
     cluster = asyncio.run(svc.clusters.add(spec))
-    ok(f"added cluster {cluster.name} ({cluster.host}:{cluster.port})")
+    ok(f"added cluster {cluster.name} ({endpoint(cluster)})")
 
 
 @click.command("setup")

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clausius.bootstrap import load_bootstrap
+from clausius.core.config_models import Cluster
 from clausius.errors import from_validation_error
 from clausius.services.app import Services
 
@@ -50,7 +51,10 @@ def run(fn: Callable[[Services], Awaitable[T]]) -> T:
 
 
 async def _call(fn: Callable[[Services], Awaitable[T]], svc: Services) -> T:
-    return await fn(svc)
+    try:
+        return await fn(svc)
+    finally:
+        await svc.aclose()
 
 
 def build(model: type[M], **fields: Any) -> M:
@@ -89,6 +93,13 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     for row in rows:
         table.add_row(*(fmt(v) for v in row))
     console.print(table)
+
+
+def endpoint(cluster: Cluster) -> str:
+    """`user@host:port` with only the parts that are set."""
+    user = f"{cluster.user}@" if cluster.user else ""
+    port = f":{cluster.port}" if cluster.port else ""
+    return f"{user}{cluster.host}{port}"
 
 
 def ok(message: str) -> None:

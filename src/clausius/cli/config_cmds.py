@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from clausius.cli.common import build, json_option, ok, print_json, print_table, run
+from clausius.cli.common import build, endpoint, json_option, ok, print_json, print_table, run
 from clausius.core.config_models import (
     AccountSpec,
     AccountUpdate,
@@ -18,7 +18,7 @@ from clausius.core.config_models import (
     ProjectUpdate,
     TeamMemberSpec,
 )
-from clausius.errors import InvalidInput
+from clausius.errors import ClausiusError, InvalidInput
 
 
 def _quota(raw: str | None) -> int | str | None:
@@ -34,7 +34,7 @@ def _quota(raw: str | None) -> int | str | None:
 
 def _cluster_options(fn: Any) -> Any:
     options = [
-        click.option("--port", type=int, help="SSH port of the login node (default 22)."),
+        click.option("--port", type=int, help="SSH port (default: ~/.ssh/config, else 22)."),
         click.option("--user", help="SSH user (default: the bootstrap ssh user)."),
         click.option("--key", help="Private key file for this cluster."),
         click.option("--data-host", help="Data-copier node used for file reads."),
@@ -61,7 +61,7 @@ def add_cluster(name: str, host: str, mount_paths: tuple[str, ...], team_quota: 
         ClusterSpec, name=name, host=host, mount_paths=list(mount_paths), team_quota=_quota(team_quota), **given
     )
     cluster = run(lambda s: s.clusters.add(spec))
-    ok(f"added cluster {cluster.name} ({cluster.host}:{cluster.port})")
+    ok(f"added cluster {cluster.name} ({endpoint(cluster)})")
 
 
 @click.command("update-cluster")
@@ -130,6 +130,29 @@ def remove_cluster(name: str) -> None:
     """Forget a cluster (its job history stays)."""
     run(lambda s: s.clusters.remove(name))
     ok(f"removed cluster {name}")
+
+
+@click.command("ping")
+@click.argument("name")
+@json_option
+def ping(name: str, as_json: bool) -> None:
+    """Check that a cluster answers (one Slurm command over SSH, timed)."""
+    result = run(lambda s: s.ping(name))
+    if as_json:
+        print_json(result)
+    elif result.ok:
+        ok(f"{name}: {result.slurm} ({result.seconds * 1000:.0f} ms)")
+    else:
+        raise ClausiusError(f"{name}: the login node answered but Slurm failed: {result.error}")
+
+
+@click.command("trust-host-key")
+@click.argument("name")
+@click.option("--fingerprint", required=True, help="The SHA256:... fingerprint you verified out of band.")
+def trust_host_key(name: str, fingerprint: str) -> None:
+    """Trust a cluster's SSH host key after checking its fingerprint (unknown keys are never accepted)."""
+    trusted = run(lambda s: s.transports.trust_host_key(name, fingerprint))
+    ok(f"trusted {trusted.algorithm} {trusted.fingerprint} for {name} ({trusted.host}:{trusted.port})")
 
 
 @click.command("add-team-member")

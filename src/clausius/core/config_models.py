@@ -50,7 +50,7 @@ class _ClusterFields(BaseModel):
     model_config = _STRICT
 
     host: str | None = Field(default=None, description="Login node host name, IP or ~/.ssh/config alias.")
-    port: int | None = Field(default=None, description="SSH port of the login node (default 22).")
+    port: int | None = Field(default=None, description="SSH port; empty means ~/.ssh/config's Port, else 22.")
     user: str | None = Field(default=None, description="SSH user; empty means the bootstrap default.")
     key: str | None = Field(default=None, description="Private key path; never returned by any interface.")
     data_host: str | None = Field(default=None, description="Data-copier node for file reads, if any.")
@@ -123,7 +123,7 @@ class Cluster(BaseModel):
 
     name: str
     host: str
-    port: int
+    port: int | None
     user: str | None
     key_configured: bool = Field(description="True when a per-cluster key path is set (the path is never shown).")
     data_host: str | None

@@ -16,6 +16,7 @@ from clausius.services.legacy_import import LegacyImportService
 from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
+from clausius.services.transports import TransportRegistry
 from clausius.store import config_repo
 from clausius.store.database import Database
 
@@ -28,6 +29,14 @@ class AuditEntry(BaseModel):
     action: str
     target: str
     detail: str | None
+
+
+class PingResult(BaseModel):
+    cluster: str
+    ok: bool
+    slurm: str | None
+    error: str | None
+    seconds: float
 
 
 class Health(BaseModel):
@@ -48,6 +57,7 @@ class Services:
     projects: ProjectService
     backups: BackupService
     legacy: LegacyImportService
+    transports: TransportRegistry
     started_at: float = field(default_factory=time.time)
 
     @classmethod
@@ -63,6 +73,7 @@ class Services:
             projects=ProjectService(db),
             backups=BackupService(boot, db, settings),
             legacy=LegacyImportService(db, settings.reload_sync),
+            transports=TransportRegistry(boot, db, settings),
         )
 
     async def health(self) -> Health:
@@ -85,6 +96,23 @@ class Services:
             AuditEntry(ts=r["ts"], interface=r["interface"], action=r["action"], target=r["target"], detail=r["detail"])
             for r in rows
         ]
+
+    async def ping(self, cluster: str) -> PingResult:
+        """Check that a cluster answers: one Slurm command over its transport, timed."""
+        transport = await self.transports.get(cluster)
+        result = await transport.run(["sinfo", "--version"], timeout=float(self.settings.get_int("ssh_timeout")))
+        output = (result.stdout.strip() or result.stderr.strip())[:200]
+        return PingResult(
+            cluster=cluster,
+            ok=result.rc == 0,
+            slurm=output if result.rc == 0 else None,
+            error=None if result.rc == 0 else output or f"exit code {result.rc}",
+            seconds=round(result.duration, 3),
+        )
+
+    async def aclose(self) -> None:
+        """Close network connections (call from the event loop before `close`)."""
+        await self.transports.close()
 
     def close(self) -> None:
         self.db.close()

@@ -57,6 +57,7 @@ class SettingsService:
         self._db = db
         self._overrides: dict[str, SettingValue] = {}
         self._listeners: list[Callable[[str], None]] = []
+        self._generation = 0  # bumped by every local write; a reload read before one is stale
         self.reload_sync()
 
     # -- reading (never blocks) -------------------------------------------------------------------
@@ -142,6 +143,7 @@ class SettingsService:
         return self._info(spec)
 
     def _apply(self, key: str, value: SettingValue | None) -> None:
+        self._generation += 1
         if value is None:
             self._overrides.pop(key, None)
         else:
@@ -186,7 +188,11 @@ class SettingsService:
                 await asyncio.sleep(interval)
                 now = await asyncio.to_thread(lambda: conn.execute("PRAGMA data_version").fetchone()[0])
                 if now != last:
+                    generation = self._generation
+                    fresh = await asyncio.to_thread(self._read_stored)
+                    if generation != self._generation:
+                        continue  # a local write landed while reading: this snapshot may be older; re-read next tick
                     last = now
-                    self._replace(await asyncio.to_thread(self._read_stored))
+                    self._replace(fresh)
         finally:
             conn.close()

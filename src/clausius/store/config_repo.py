@@ -84,7 +84,7 @@ def insert_cluster(conn: sqlite3.Connection, spec: ClusterSpec) -> None:
         (
             spec.name,
             spec.host,
-            spec.port or 22,
+            spec.port,
             spec.user,
             spec.key,
             spec.data_host,
@@ -111,7 +111,7 @@ def update_cluster(conn: sqlite3.Connection, name: str, changes: dict[str, Any])
         elif field == "team_quota":
             columns["team_quota"] = _quota_to_db(value)
         elif field == "port":
-            columns["port"] = value or 22
+            columns["port"] = value
         else:
             columns[field] = value
     unknown = set(columns) - set(CLUSTER_COLUMNS)
@@ -307,3 +307,21 @@ def audit(conn: sqlite3.Connection, interface: str, action: str, target: str, de
 
 def list_audit(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
     return list(conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)))
+
+
+# -- trusted host keys ------------------------------------------------------------------------------
+
+
+def list_host_keys(conn: sqlite3.Connection, cluster: str) -> list[sqlite3.Row]:
+    return list(conn.execute("SELECT * FROM host_keys WHERE cluster = ? ORDER BY host, port", (cluster,)))
+
+
+def trust_host_key(
+    conn: sqlite3.Connection, cluster: str, host: str, port: int, algorithm: str, public_key: str, fingerprint: str
+) -> None:
+    conn.execute(
+        "INSERT INTO host_keys (cluster, host, port, algorithm, public_key, fingerprint, trusted_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster, host, port, algorithm) DO UPDATE SET "
+        "public_key = excluded.public_key, fingerprint = excluded.fingerprint, trusted_at = excluded.trusted_at",
+        (cluster, host, port, algorithm, public_key, fingerprint, time.time()),
+    )

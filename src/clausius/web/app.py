@@ -74,6 +74,7 @@ def create_app(services: Services, security: SecurityConfig, background: list[Ba
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await services.aclose()
 
     app = FastAPI(
         title="clausius",

@@ -2,7 +2,7 @@
 CREATE TABLE clusters (
     name          TEXT PRIMARY KEY,
     host          TEXT NOT NULL,
-    port          INTEGER NOT NULL DEFAULT 22 CHECK (port BETWEEN 1 AND 65535),
+    port          INTEGER CHECK (port IS NULL OR port BETWEEN 1 AND 65535),  -- NULL: ~/.ssh/config or 22
     user          TEXT,
     key_path      TEXT,
     data_host     TEXT,

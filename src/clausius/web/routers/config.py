@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clausius.core.config_models import (
     Account,
@@ -25,6 +25,8 @@ from clausius.core.config_models import (
     TeamMember,
     TeamMemberSpec,
 )
+from clausius.services.app import PingResult
+from clausius.services.transports import TrustedKey
 from clausius.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["config"])
@@ -60,6 +62,20 @@ async def update_cluster(name: NameParam, patch: ClusterUpdate, services: Servic
 async def remove_cluster(name: NameParam, services: ServicesDep) -> Removed:
     await services.clusters.remove(name)
     return Removed(removed=name)
+
+
+class TrustRequest(BaseModel):
+    fingerprint: str = Field(min_length=8, max_length=128, description="SHA256:... fingerprint verified out of band.")
+
+
+@router.get("/clusters/{name}/ping")
+async def ping_cluster(name: NameParam, services: ServicesDep) -> PingResult:
+    return await services.ping(name)
+
+
+@router.post("/clusters/{name}/trust-host-key")
+async def trust_host_key(name: NameParam, body: TrustRequest, services: ServicesDep) -> TrustedKey:
+    return await services.transports.trust_host_key(name, body.fingerprint)
 
 
 @router.get("/team")
