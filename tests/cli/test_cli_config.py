@@ -80,7 +80,7 @@ def test_add_cluster_with_every_field_round_trips_without_the_key_path(cli: Cli)
     }
     assert "key" not in mine and "key_path" not in mine
     # Defaults for everything not given.
-    assert other["port"] == 22
+    assert other["port"] is None  # unset: ~/.ssh/config decides, else 22
     assert other["user"] is None
     assert other["key_configured"] is False
     assert other["mount_paths"] == []

@@ -6,6 +6,7 @@ fingerprint so the user can compare it out of band and trust it explicitly.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,8 @@ def has_entry(known: asyncssh.SSHKnownHosts, host: str, port: int) -> bool:
 async def fetch_presented_key(host: str, port: int, timeout: float) -> PresentedKey | None:
     """Ask the server for its host key (a handshake only: no authentication, nothing sent)."""
     try:
-        key = await asyncssh.get_server_host_key(host, port, connect_timeout=timeout)  # type: ignore[call-arg]
+        async with asyncio.timeout(timeout):
+            key = await asyncssh.get_server_host_key(host, port)
     except (OSError, asyncssh.Error, TimeoutError):
         return None
     if key is None:

@@ -77,8 +77,21 @@ def clamp_since(since_epoch: float, now_epoch: float, max_window_sec: int = MAX_
 
 
 def sacct_base(user: str) -> list[str]:
-    """`sacct -X -P --noheader -u USER --format=…` without a selection (shared with the refresh script)."""
-    return [*TIME_ENV, "sacct", "-X", "-P", "--noheader", "-u", validate.name(user, "user"), f"--format={SACCT_FORMAT}"]
+    """`sacct -X -D -P --noheader -u USER --format=…` without a selection (shared with the refresh script).
+
+    `-D` lists every record of a requeued job, so the parser can count requeues.
+    """
+    return [
+        *TIME_ENV,
+        "sacct",
+        "-X",
+        "-D",
+        "-P",
+        "--noheader",
+        "-u",
+        validate.name(user, "user"),
+        f"--format={SACCT_FORMAT}",
+    ]
 
 
 def build_sacct_since(
@@ -90,10 +103,9 @@ def build_sacct_since(
     max_window_sec: int = MAX_SACCT_WINDOW_SEC,
 ) -> list[str]:
     """The user's jobs active since `since_epoch` (UTC), `-S` in the cluster's local time."""
-    if isinstance(utc_offset_sec, bool) or not isinstance(utc_offset_sec, int) or abs(utc_offset_sec) > 14 * 3600:
-        raise InvalidSlurmArgument("UTC offset", utc_offset_sec)
+    offset = validate.utc_offset(utc_offset_sec)
     start = clamp_since(since_epoch, now_epoch, max_window_sec)
-    return [*sacct_base(user), "-S", format_local_time(start, utc_offset_sec)]
+    return [*sacct_base(user), "-S", format_local_time(start, offset)]
 
 
 def build_sacct_jobs(user: str, job_ids: Iterable[str | int]) -> list[str]:
@@ -112,9 +124,7 @@ def build_sinfo() -> list[str]:
     return ["sinfo", "--noheader", "-e", "-o", SINFO_FORMAT]
 
 
-def build_sshare(
-    *, users: Sequence[str] = (), accounts: Sequence[str] = (), all_users: bool = False
-) -> list[str]:
+def build_sshare(*, users: Sequence[str] = (), accounts: Sequence[str] = (), all_users: bool = False) -> list[str]:
     """`sshare -l -P` (with its header line, mapped by column name)."""
     argv = ["sshare", "-l", "-P"]
     if all_users:

@@ -51,6 +51,8 @@ SQUEUE_START_FIELDS: Fields = (
 
 # sacct --format (with -P): raw seconds for Elapsed and raw minutes for the
 # limit avoid a second duration syntax; AllocTRES/ReqTRES carry the GPU count.
+# 22.05's sacct has no restart counter: the builders pass -D (--duplicates) and
+# the parser counts the earlier records of a requeued job instead.
 SACCT_FIELDS: Fields = (
     ("JobID", "job_id"),
     ("JobIDRaw", "raw_id"),
@@ -72,7 +74,6 @@ SACCT_FIELDS: Fields = (
     ("NodeList", "node_list"),
     ("AllocTRES", "alloc_tres"),
     ("ReqTRES", "req_tres"),
-    ("Restarts", "restarts"),
     ("JobName", "name"),
 )
 
@@ -91,12 +92,11 @@ SINFO_FIELDS: Fields = (
 
 # sprio -o (printed WITH its header, mapped by column name): priority and its
 # weighted factors. `%r` is the partition name, `%P` the partition factor.
+# 22.05 has no account or QOS-name code (`%o`/`%n` came later).
 SPRIO_FIELDS: Fields = (
     ("%i", "JOBID"),
     ("%u", "USER"),
-    ("%o", "ACCOUNT"),
     ("%r", "PARTITION"),
-    ("%n", "QOSNAME"),
     ("%Y", "PRIORITY"),
     ("%S", "SITE"),
     ("%A", "AGE"),

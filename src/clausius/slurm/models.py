@@ -101,7 +101,7 @@ class SacctJob:
     req_tres: str
     gpus: int  # from AllocTRES, else ReqTRES
     gpu_type: str | None
-    restarts: int  # times the job was requeued
+    restarts: int  # earlier records of this job in the same output (requeues; needs sacct -D)
 
 
 @dataclass(frozen=True, slots=True)

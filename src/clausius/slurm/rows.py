@@ -10,7 +10,7 @@ from clausius.slurm.formats import DELIM, Fields
 
 T = TypeVar("T")
 
-_EMPTY = frozenset({"", "n/a", "(null)", "none", "unknown"})
+_EMPTY = frozenset({"", "n/a", "(null)", "none", "unknown", "none assigned"})
 
 
 def lines(text: str) -> Iterator[str]:

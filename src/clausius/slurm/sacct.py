@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.formats import SACCT_FIELDS
@@ -27,15 +28,24 @@ def parse_exit_code(text: str) -> tuple[int | None, int | None]:
 
 
 def parse_sacct(text: str, utc_offset_sec: int) -> list[SacctJob]:
-    """Job allocation records; step rows (`123.batch`), should any appear, are skipped."""
-    jobs = []
+    """Job allocation records, one per job; step rows (`123.batch`), should any appear, are skipped.
+
+    With `-D` a requeued job has several records under one id: the last one
+    is kept and the earlier ones are counted in `restarts`.
+    """
+    jobs: dict[tuple[str, str], SacctJob] = {}
     for cells in positional(text, SACCT_FIELDS, _CMD, name_last=True):
         row = Row(_CMD, cells)
         parts = row.get("job_id", split_job_id)
         if parts.step is not None:
             continue
-        jobs.append(_job(row, parts.base, parts.array_task, parts.het_offset, utc_offset_sec))
-    return jobs
+        job = _job(row, parts.base, parts.array_task, parts.het_offset, utc_offset_sec)
+        key = (job.job_id, job.raw_id)
+        earlier = jobs.pop(key, None)
+        if earlier is not None:
+            job = replace(job, restarts=earlier.restarts + 1)
+        jobs[key] = job
+    return list(jobs.values())
 
 
 def _job(row: Row, base: str, task: str | None, het: int | None, offset: int) -> SacctJob:
@@ -83,5 +93,5 @@ def _job(row: Row, base: str, task: str | None, het: int | None, offset: int) ->
         req_tres=row.text("req_tres"),
         gpus=gpus,
         gpu_type=gpu_type,
-        restarts=row.get("restarts", lambda v: to_opt_int(v) or 0),
+        restarts=0,
     )

@@ -12,15 +12,16 @@ from collections.abc import Iterable
 
 from clausius.slurm.errors import InvalidSlurmArgument
 
+# All patterns are ASCII-only (re.ASCII): `\d` would otherwise accept "１２".
 # Users, accounts, partitions, QOS: no leading `-` (would read as an option),
 # no `/`, spaces, quotes or shell metacharacters.
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", re.ASCII)
 # A job, an array task or a step: 123, 123_4, 123.batch, 123_4.0
-_JOB = re.compile(r"\d{1,12}(?:_\d{1,9})?(?:\.\w{1,32})?")
+_JOB = re.compile(r"\d{1,12}(?:_\d{1,9})?(?:\.\w{1,32})?", re.ASCII)
 # scancel also takes heterogeneous components and bracketed array ranges.
-_JOB_CANCEL = re.compile(r"\d{1,12}(?:_(?:\d{1,9}|\[[0-9][0-9,%-]{0,62}\]))?(?:\+\d{1,4})?(?:\.\w{1,32})?")
+_JOB_CANCEL = re.compile(r"\d{1,12}(?:_(?:\d{1,9}|\[[0-9][0-9,%-]{0,62}\]))?(?:\+\d{1,4})?(?:\.\w{1,32})?", re.ASCII)
 # squeue/sacct/sprio lists: no steps (they select jobs), het `+N` is not accepted there.
-_JOB_NO_STEP = re.compile(r"\d{1,12}(?:_\d{1,9})?")
+_JOB_NO_STEP = re.compile(r"\d{1,12}(?:_\d{1,9})?", re.ASCII)
 
 MAX_IDS = 1000  # one command line; the service chunks larger sets
 
@@ -68,6 +69,13 @@ def job_ids(values: Iterable[object], *, for_cancel: bool = False, allow_step: b
     if len(out) > MAX_IDS:
         raise InvalidSlurmArgument("job id list", f"{len(out)} ids (max {MAX_IDS})")
     return out
+
+
+def utc_offset(value: object) -> int:
+    """A UTC offset in seconds within the real range (UTC-14 … UTC+14)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 14 * 3600:
+        raise InvalidSlurmArgument("UTC offset", value)
+    return value
 
 
 def names(values: Iterable[object], what: str) -> list[str]:
