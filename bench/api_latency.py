@@ -101,7 +101,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        Console().print(table)
+        Console(width=120).print(table)
 
 
 def _wait_for_session(url: str) -> str:
