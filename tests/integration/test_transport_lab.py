@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,12 @@ def test_listdir_realpath_and_missing_files(services: Services) -> None:
 def test_an_unknown_host_key_is_refused_then_trusted_explicitly(lab: Lab, tmp_path: Path) -> None:
     empty_known_hosts = tmp_path / "known_hosts"
     empty_known_hosts.write_text("")
-    svc = Services.open(lab_bootstrap(lab, tmp_path / "data", known_hosts=empty_known_hosts))
+    # The lab's ssh config names its own known_hosts (UserKnownHostsFile), which clausius honours; drop it here.
+    config = tmp_path / "ssh_config"
+    lines = lab.ssh_config.read_text().splitlines()
+    config.write_text("\n".join(line for line in lines if "UserKnownHostsFile" not in line) + "\n")
+    boot = replace(lab_bootstrap(lab, tmp_path / "data", known_hosts=empty_known_hosts), ssh_config=config)
+    svc = Services.open(boot)
     try:
         asyncio.run(svc.clusters.add(_alpha_spec()))
 

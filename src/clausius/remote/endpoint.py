@@ -39,6 +39,7 @@ class ResolvedEndpoint:
     keys: tuple[Path, ...]
     proxy_jump: str | None
     config_files: tuple[Path, ...]
+    known_hosts: tuple[Path, ...]  # clausius's known_hosts plus the config's UserKnownHostsFile
 
 
 def _from_config(files: Sequence[Path], host: str) -> dict[str, object]:
@@ -47,7 +48,8 @@ def _from_config(files: Sequence[Path], host: str) -> dict[str, object]:
         return {}
     local_user = getpass.getuser()
     config = SSHClientConfig.load(None, existing, False, False, False, local_user, (), host, ())
-    return {key: config.get(key) for key in ("Hostname", "Port", "User", "IdentityFile", "ProxyJump")}
+    keys = ("Hostname", "Port", "User", "IdentityFile", "ProxyJump", "UserKnownHostsFile")
+    return {key: config.get(key) for key in keys}
 
 
 def resolve(endpoint: SshEndpoint) -> ResolvedEndpoint:
@@ -66,6 +68,10 @@ def resolve(endpoint: SshEndpoint) -> ResolvedEndpoint:
     elif endpoint.default_key is not None and endpoint.default_key.expanduser().is_file():
         keys = (endpoint.default_key.expanduser(),)
     jump = cfg.get("ProxyJump")
+    known = [endpoint.known_hosts] if endpoint.known_hosts else []
+    raw_known = cfg.get("UserKnownHostsFile")
+    for entry in raw_known if isinstance(raw_known, list | tuple) else [raw_known] if raw_known else []:
+        known.append(Path(str(entry)).expanduser())
     return ResolvedEndpoint(
         host=host,
         port=port,
@@ -73,6 +79,7 @@ def resolve(endpoint: SshEndpoint) -> ResolvedEndpoint:
         keys=keys,
         proxy_jump=str(jump) if jump and str(jump).lower() != "none" else None,
         config_files=tuple(f for f in endpoint.config_files if f.is_file()),
+        known_hosts=tuple(dict.fromkeys(known)),
     )
 
 

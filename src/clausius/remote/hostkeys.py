@@ -21,11 +21,12 @@ class PresentedKey:
     openssh: str  # "<algorithm> <base64>", for storing as a trusted key
 
 
-def known_hosts_for(path: Path | None, extra_lines: Sequence[str]) -> asyncssh.SSHKnownHosts:
-    """Blocking: reads the known_hosts file. An absent file just means no entries."""
+def known_hosts_for(paths: Sequence[Path], extra_lines: Sequence[str]) -> asyncssh.SSHKnownHosts:
+    """Blocking: reads the known_hosts files. An absent file just means no entries."""
     text = ""
-    if path is not None and path.is_file():
-        text = path.read_text(encoding="utf-8", errors="replace")
+    for path in paths:
+        if path.is_file():
+            text += path.read_text(encoding="utf-8", errors="replace") + "\n"
     text += "\n" + "\n".join(extra_lines) + "\n"
     return asyncssh.import_known_hosts(text)
 

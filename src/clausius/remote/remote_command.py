@@ -11,7 +11,8 @@ common shell reads the same way. The program
 - starts the command in its own session (setsid) with stdin from /dev/null;
 - watches the channel's stdin: when the client closes the channel (deadline or
   cancellation), stdin reaches EOF and the whole process group is killed, so
-  remote work really stops instead of running on unattended.
+  remote work really stops instead of running on unattended. (The TERM is
+  retried briefly: a cancel can arrive before setsid has made the group.)
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ printf '%s\\n' {marker} >&2
 setsid {command} </dev/null &
 pid=$!
 {{ while IFS= read -r _ <&3; do :; done
-  kill -TERM -- "-$pid" 2>/dev/null; sleep 3; kill -KILL -- "-$pid" 2>/dev/null; }} >/dev/null 2>&1 &
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    kill -TERM -- "-$pid" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 3; kill -KILL -- "-$pid" 2>/dev/null; }} >/dev/null 2>&1 &
 watcher=$!
 wait "$pid"; rc=$?
 kill "$watcher" 2>/dev/null

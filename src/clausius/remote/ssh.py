@@ -94,7 +94,7 @@ class _LaneConnection:
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         resolved = await asyncio.to_thread(resolve, self.endpoint)
-        known = await asyncio.to_thread(known_hosts_for, self.endpoint.known_hosts, self.endpoint.extra_trusted)
+        known = await asyncio.to_thread(known_hosts_for, resolved.known_hosts, self.endpoint.extra_trusted)
         options = self.owner.options
         kwargs: dict[str, object] = {
             "port": resolved.port,
