@@ -160,3 +160,55 @@ def _alpha_spec():  # type: ignore[no-untyped-def]
     from clausius.core.config_models import ClusterSpec
 
     return ClusterSpec(name="alpha", host="alpha-login", user="alice")
+
+
+def test_proxyjump_from_ssh_config_reaches_a_node_behind_another(lab: Lab, tmp_path: Path) -> None:
+    # beta's login node reached only through alpha's, as with a bastion; both host keys are verified.
+    config = tmp_path / "ssh_config"
+    config.write_text(f"""Host alpha-login
+    HostName 127.0.0.2
+Host beta-behind-alpha
+    HostName 127.0.0.3
+    ProxyJump alice@alpha-login
+Host *
+    Port 2222
+    IdentityFile {lab.ssh_key}
+    IdentitiesOnly yes
+""")
+    boot = replace(lab_bootstrap(lab, tmp_path / "data"), ssh_config=config)
+    svc = Services.open(boot)
+    try:
+        from clausius.core.config_models import ClusterSpec
+
+        asyncio.run(svc.clusters.add(ClusterSpec(name="beta", host="beta-behind-alpha", user="alice")))
+        alpha_log = Path(lab.cluster("alpha")["sshd_log"])
+        logins_before = alpha_log.read_text(errors="replace").count("Accepted publickey for alice")
+
+        async def scenario() -> tuple[str, int]:
+            transport = await svc.transports.get("beta")
+            result = await transport.run(["bash", "-c", "echo $SLURM_CONF"], timeout=15)
+            return result.stdout.strip(), transport.stats().connections_opened
+
+        slurm_conf, opened = run_with(svc, scenario)
+        assert slurm_conf == lab.cluster("beta")["slurm_conf"]  # the command ran on beta's login node
+        assert opened == 2  # the hop and the target
+        assert alpha_log.read_text(errors="replace").count("Accepted publickey for alice") == logins_before + 1
+    finally:
+        svc.close()
+
+
+def test_data_lane_falls_back_to_the_login_node_when_the_data_host_is_down(services: Services) -> None:
+    from clausius.core.config_models import ClusterUpdate
+
+    asyncio.run(services.clusters.update("alpha", ClusterUpdate(data_host="127.0.0.9")))  # nothing listens there
+
+    async def scenario() -> tuple[bytes, bytes, float]:
+        transport = await services.transports.get("alpha")
+        first = await transport.read("/etc/hostname", 0, 64, timeout=15)
+        start = time.monotonic()
+        second = await transport.read("/etc/hostname", 0, 64, timeout=15)  # the dead data host is not retried
+        return first, second, time.monotonic() - start
+
+    first, second, seconds = run_with(services, scenario)
+    assert first == second == Path("/etc/hostname").read_bytes()[:64]
+    assert seconds < 1

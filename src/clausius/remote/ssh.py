@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import posixpath
+import re
 import stat as stat_module
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -58,6 +59,7 @@ class _LaneConnection:
         self._sftp: asyncssh.SFTPClient | None = None
         self._lock = asyncio.Lock()
         self._timeouts = 0
+        self._jumps: list[asyncssh.SSHClientConnection] = []  # ProxyJump hops under the connection
 
     @property
     def connected(self) -> bool:
@@ -93,7 +95,21 @@ class _LaneConnection:
             return self._conn
 
     async def _open(self) -> asyncssh.SSHClientConnection:
+        """Connect, through the ProxyJump hops of ~/.ssh/config if any (each hop's host key verified)."""
         resolved = await asyncio.to_thread(resolve, self.endpoint)
+        tunnel: asyncssh.SSHClientConnection | None = None
+        for hop in (resolved.proxy_jump.split(",") if resolved.proxy_jump else [])[:MAX_JUMPS]:
+            user, host, port = _parse_hop(hop)
+            hop_endpoint = replace(self.endpoint, host=host, port=port, user=user, key=None)
+            hop_resolved = await asyncio.to_thread(resolve, hop_endpoint)
+            tunnel = await self._dial(replace(hop_resolved, proxy_jump=None), tunnel)
+            self._jumps.append(tunnel)
+            self.owner.stats_.connections_opened += 1
+        return await self._dial(resolved, tunnel)
+
+    async def _dial(
+        self, resolved: ResolvedEndpoint, tunnel: asyncssh.SSHClientConnection | None
+    ) -> asyncssh.SSHClientConnection:
         known = await asyncio.to_thread(known_hosts_for, resolved.known_hosts, self.endpoint.extra_trusted)
         options = self.owner.options
         kwargs: dict[str, object] = {
@@ -107,8 +123,8 @@ class _LaneConnection:
         }
         if resolved.keys:
             kwargs["client_keys"] = [str(k) for k in resolved.keys]
-        if resolved.proxy_jump:
-            kwargs["tunnel"] = resolved.proxy_jump
+        if tunnel is not None:
+            kwargs["tunnel"] = tunnel
         try:
             async with asyncio.timeout(options.connect_timeout):
                 return await asyncssh.connect(resolved.host, **kwargs)
@@ -162,17 +178,21 @@ class _LaneConnection:
         self._timeouts = 0
 
     def drop(self) -> None:
-        if self._conn is not None:
-            self._conn.abort()
+        for conn in [self._conn, *self._jumps]:
+            if conn is not None:
+                conn.abort()
         self._conn = None
+        self._jumps = []
         self._sftp = None
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            with contextlib.suppress(Exception):  # closing a dead connection may fail; it is gone either way
-                await asyncio.wait_for(self._conn.wait_closed(), timeout=2)
+        for conn in [self._conn, *reversed(self._jumps)]:
+            if conn is not None:
+                conn.close()
+                with contextlib.suppress(Exception):  # closing a dead connection may fail; it is gone either way
+                    await asyncio.wait_for(conn.wait_closed(), timeout=2)
         self._conn = None
+        self._jumps = []
         self._sftp = None
 
 
@@ -364,6 +384,19 @@ async def _collect(conn: asyncssh.SSHClientConnection, command: str, max_output:
         process.close()  # on a deadline this closes stdin remotely, which stops the command
     rc = completed.exit_status if completed.exit_status is not None else 255
     return rc, out.decode(errors="replace"), err.decode(errors="replace"), truncated
+
+
+MAX_JUMPS = 4
+_HOP_RE = re.compile(r"^(?:(?P<user>[^@\s]+)@)?(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\s]+))(?::(?P<port>\d+))?$")
+
+
+def _parse_hop(hop: str) -> tuple[str | None, str, int | None]:
+    """`[user@]host[:port]` of one ProxyJump hop."""
+    match = _HOP_RE.match(hop.strip().removeprefix("ssh://"))
+    if not match:
+        raise Unreachable(f"cannot parse ProxyJump hop {hop!r}")
+    port = match.group("port")
+    return match.group("user"), match.group("v6") or match.group("host"), int(port) if port else None
 
 
 def _describe(exc: BaseException) -> str:
