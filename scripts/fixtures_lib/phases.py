@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import time
@@ -11,7 +12,7 @@ from clausius.slurm import commands
 from clausius.slurm.refresh import build_refresh_script
 from clausius.slurm.timeparse import parse_clock
 
-from .lab import LAB, Lab, as_user, save, say, submit, via_ssh
+from .lab import FIXTURES, LAB, Lab, as_user, save, say, submit, via_ssh
 
 USERS = {"alpha": ("alice", "bob", "carol"), "beta": ("alice", "bob")}
 
@@ -65,7 +66,7 @@ def scontrol(lab: Lab, cluster: str, user: str, job: str, name: str, **meta: obj
 
 
 def initial_details(lab: Lab) -> None:
-    a = lambda name: lab.job("alpha", name)  # noqa: E731
+    a = functools.partial(lab.job, "alpha")
     scontrol(lab, "alpha", "alice", a("long-sleep"), "running", job_name="long-sleep")
     scontrol(lab, "alpha", "alice", a("needs-long"), "pending-dependency", job_name="needs-long")
     scontrol(lab, "alpha", "alice", f"{a('array-job')}_1", "array-task", job_name="array-job")
@@ -95,22 +96,35 @@ def refresh(lab: Lab, cluster: str, user: str, name: str, since: float, offset_h
     )
 
 
-FIXTURE_HET = "#!/bin/bash\n#SBATCH -n1 -t 5\n#SBATCH hetjob\n#SBATCH -n1\nsleep 240\n"
+# Components of a het job never share a node: on `debug` (all nodes) both can start.
+FIXTURE_HET = "#!/bin/bash\n#SBATCH -p debug -n1 -t 5\n#SBATCH hetjob\n#SBATCH -p debug -n1\nsleep 240\n"
 FIXTURE_SLEEP = "#!/bin/bash\nsleep 240\n"
 
 
 def fixture_jobs(lab: Lab) -> dict[str, str]:
     """The recorder's own jobs (names start with `fixture-`): het job, newline name, per-job GPUs, requeue."""
     specs = {
+        # first, so nothing queued before it keeps it from starting (it must run to be requeued)
+        "fixture-requeue": (["-J", "fixture-requeue", "-p", "debug", "-t", "5", "--requeue"], FIXTURE_SLEEP),
         "fixture-het": (["-J", "fixture-het"], FIXTURE_HET),
         "fixture-newline": (["-J", "fixture-new\nline", "-t", "5", "-H"], FIXTURE_SLEEP),
         "fixture-gpus": (["-J", "fixture-gpus", "-p", "gpu", "--gpus=2", "-H"], FIXTURE_SLEEP),
         "fixture-gpn": (["-J", "fixture-gpn", "-p", "gpu", "-N", "2", "--gpus-per-node=3", "-H"], FIXTURE_SLEEP),
-        "fixture-requeue": (["-J", "fixture-requeue", "-t", "5", "--requeue"], FIXTURE_SLEEP),
+        # queued behind an identical waiting job: pending with reason Priority (cancelled at the end)
+        "fixture-priority": (["-J", "fixture-priority", "-p", "gpu", "--gres=gpu:h100:8", "-t", "5"], FIXTURE_SLEEP),
     }
     ids = {name: submit(lab, "alpha", "alice", args, body) for name, (args, body) in specs.items()}
     say(f"fixture jobs: {ids}")
     return ids
+
+
+def save_ids(lab: Lab, own: dict[str, str]) -> None:
+    """Job name → id of this recording (tests look jobs up by name, so a re-recording keeps them valid)."""
+    ids = {cluster: dict(jobs) for cluster, jobs in lab.demo.items()}
+    ids["alpha"].update(own)
+    path = FIXTURES / "jobs.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ids, indent=2, sort_keys=True) + "\n")
 
 
 def wait_for_state(lab: Lab, cluster: str, user: str, job: str, states: set[str], limit: float) -> str:

@@ -10,6 +10,7 @@ argv into one command line for transports that must go through a shell.
 from __future__ import annotations
 
 import math
+import re
 import shlex
 from collections.abc import Iterable, Sequence
 
@@ -94,6 +95,21 @@ def sacct_base(user: str) -> list[str]:
     ]
 
 
+# Every job state sacct knows. With an explicit state list sacct selects jobs that
+# were in one of them during -S..-E; without one it selects jobs *eligible* in the
+# window, which silently drops jobs cancelled while held or waiting on a dependency
+# (never eligible) — exactly the ones the board must still finalise.
+_START = re.compile(r"[A-Za-z0-9_:-]{1,32}")  # 2026-11-25T10:11:12, or a shell variable placeholder
+SACCT_ALL_STATES = "BF,CA,CD,DL,F,NF,OOM,PD,PR,R,RQ,RS,RV,S,TO"
+
+
+def sacct_window(user: str, start_local: str) -> list[str]:
+    """`sacct … -S START -E now -s <all states>` (START in the cluster's local time)."""
+    if not _START.fullmatch(start_local):
+        raise InvalidSlurmArgument("sacct start time", start_local)
+    return [*sacct_base(user), "-S", start_local, "-E", "now", "-s", SACCT_ALL_STATES]
+
+
 def build_sacct_since(
     user: str,
     since_epoch: float,
@@ -105,7 +121,7 @@ def build_sacct_since(
     """The user's jobs active since `since_epoch` (UTC), `-S` in the cluster's local time."""
     offset = validate.utc_offset(utc_offset_sec)
     start = clamp_since(since_epoch, now_epoch, max_window_sec)
-    return [*sacct_base(user), "-S", format_local_time(start, offset)]
+    return sacct_window(user, format_local_time(start, offset))
 
 
 def build_sacct_jobs(user: str, job_ids: Iterable[str | int]) -> list[str]:
@@ -162,5 +178,9 @@ def build_sstat(job_id: str | int) -> list[str]:
 
 
 def build_scancel(job_ids: Iterable[str | int]) -> list[str]:
-    """One scancel for all ids, space-separated (scancel rejects comma lists)."""
-    return ["scancel", *validate.job_ids(job_ids, for_cancel=True)]
+    """One `scancel -v` for all ids, space-separated (scancel rejects comma lists).
+
+    Without -v, 22.05 stays silent (and may exit 0) for an unknown id or a job
+    that already ended; -v names every id that failed.
+    """
+    return ["scancel", "-v", *validate.job_ids(job_ids, for_cancel=True)]

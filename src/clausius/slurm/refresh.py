@@ -10,7 +10,9 @@ framed on BOTH stdout and stderr by marker lines carrying a random nonce:
 Only whole lines with the exact nonce count, so login banners, MOTD, a job
 named like a marker, or one failing command cannot corrupt other sections.
 The script works piped into `bash -l -s` and as `bash -lc '<script>'`; every
-command reads /dev/null so none can swallow the rest of a piped script.
+command reads /dev/null so none can swallow the rest of a piped script. Prefer
+`bash -l -s`: the remote command string then stays trivial for any login shell
+(csh cannot hold a multi-line quoted argument).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def build_refresh_script(
     epoch = int(since)
     fallback = format_local_time(since, validate.utc_offset(utc_offset_hint))
     squeue = commands.to_shell(commands.build_squeue_user(validate.name(user, "user")))
-    sacct_argv = [*commands.sacct_base(user), "-S", _PLACEHOLDER]
+    sacct_argv = commands.sacct_window(user, _PLACEHOLDER)
     sacct = commands.to_shell(sacct_argv).replace(_PLACEHOLDER, f'"${_SINCE_VAR}"')
     mark = f"{MARKER_PREFIX}:{nonce}"
     text = f"""# clausius refresh: clock, squeue, sacct, each framed by nonce markers on stdout and stderr
@@ -122,8 +124,9 @@ class _Frame:
 
 
 def _frames(stream: str, nonce: str) -> tuple[dict[str, _Frame], list[str]]:
-    begin = re.compile(rf"{MARKER_PREFIX}:{nonce}:begin:([a-z]+)")
-    end = re.compile(rf"{MARKER_PREFIX}:{nonce}:end:([a-z]+):(\d{{1,3}})")
+    mark = re.escape(f"{MARKER_PREFIX}:{nonce}")
+    begin = re.compile(rf"{mark}:begin:([a-z]+)")
+    end = re.compile(rf"{mark}:end:([a-z]+):(\d{{1,3}})")
     frames: dict[str, _Frame] = {}
     noise: list[str] = []
     current: _Frame | None = None

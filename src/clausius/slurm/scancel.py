@@ -16,9 +16,11 @@ _ERROR = re.compile(r"scancel: error: (.*)")
 def parse_scancel(job_ids: Iterable[str], exit_code: int, stderr: str) -> list[CancelResult]:
     """One result per requested id, in order.
 
-    scancel is silent on success and names each failing id on stderr; an
-    error that names no id (e.g. the controller is unreachable) applies to
-    every id not otherwise accounted for when the exit code says failure.
+    With -v scancel prints `Terminating job N` per id and an error line per
+    failing id (the exit code is the last Slurm error number modulo 256, e.g.
+    210 for ESLURM_ACCESS_DENIED). An error that names no id (e.g. the
+    controller is unreachable) applies to every id when the exit code says
+    failure and no id was named.
     """
     per_id: dict[str, str] = {}
     general: list[str] = []

@@ -65,16 +65,28 @@ def split_pairs(line: str) -> dict[str, str]:
     return pairs
 
 
-def parse_scontrol_jobs(text: str, utc_offset_sec: int) -> list[ScontrolJob]:
-    """All job records of `scontrol -o show job [ID]` (an array gives one line per task)."""
-    jobs = []
+def records(text: str) -> list[str]:
+    """One string per job record. A record starts with `JobId=`; any other line
+    continues the previous one (scontrol prints a newline inside a job name as is)."""
+    out: list[str] = []
     for line in lines(text):
         if line.strip() == "No jobs in the system":
             continue
-        pairs = split_pairs(line.strip())
+        if line.startswith("JobId=") or not out:
+            out.append(line)
+        else:
+            out[-1] += "\n" + line
+    return out
+
+
+def parse_scontrol_jobs(text: str, utc_offset_sec: int) -> list[ScontrolJob]:
+    """All job records of `scontrol -o show job [ID]` (an array gives one line per task)."""
+    jobs = []
+    for record in records(text):
+        pairs = split_pairs(record.strip(" \t"))
         if "JobId" not in pairs:
-            raise SlurmParseError(_CMD, "record without JobId", line)
-        jobs.append(_job(Row(_CMD, pairs, line), utc_offset_sec))
+            raise SlurmParseError(_CMD, "record without JobId", record)
+        jobs.append(_job(Row(_CMD, pairs, record), utc_offset_sec))
     return jobs
 
 

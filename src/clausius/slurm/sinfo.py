@@ -57,6 +57,7 @@ def parse_sinfo(text: str) -> list[PartitionInfo]:
                 available=row.text("available"),
                 time_limit_sec=row.get("time_limit", parse_duration),
             )
+        row.get("nodes", to_int)  # same count as %F's total; checked so a shifted row cannot pass
         alloc, idle, other, total = row.get("node_states", parse_node_states)
         acc.nodes_alloc += alloc
         acc.nodes_idle += idle

@@ -114,7 +114,7 @@ def test_id_lists() -> None:
         commands.build_scancel("123")  # a bare string is not a list of ids
     with pytest.raises(InvalidSlurmArgument):
         commands.build_sacct_jobs("alice", [str(i) for i in range(1001)])
-    assert commands.build_scancel(["5", "5", "6"]) == ["scancel", "5", "6"]
+    assert commands.build_scancel(["5", "5", "6"]) == ["scancel", "-v", "5", "6"]
     # scancel takes the array-range and het forms; the listing commands do not.
     with pytest.raises(InvalidSlurmArgument):
         commands.build_squeue_jobs(["13_[3-4%2]"])
@@ -123,7 +123,7 @@ def test_id_lists() -> None:
 
 
 def test_scancel_ids_are_space_separated_in_one_call() -> None:
-    assert commands.build_scancel(["12", "13"]) == ["scancel", "12", "13"]
+    assert commands.build_scancel(["12", "13"]) == ["scancel", "-v", "12", "13"]
 
 
 def test_squeue_format_ends_with_the_job_name() -> None:
@@ -169,7 +169,7 @@ def test_to_shell_really_is_one_literal_word(tmp_path: Path) -> None:
 
 def test_to_shell_rejects_a_string() -> None:
     with pytest.raises(InvalidSlurmArgument):
-        commands.to_shell("squeue -u alice")  # type: ignore[arg-type]
+        commands.to_shell("squeue -u alice")  # a str is a Sequence[str]; refused at run time
 
 
 @settings(max_examples=200, deadline=None)
@@ -187,3 +187,12 @@ def test_names_either_validate_or_raise(text: str) -> None:
         return
     assert shlex.split(commands.to_shell(argv)) == argv
     assert not text.startswith("-") and text.isascii()
+
+
+def test_sacct_window_selects_by_state() -> None:
+    """Without -s, sacct's window drops jobs cancelled before they became eligible."""
+    argv = commands.build_sacct_since("alice", NOW - 60, 0, now_epoch=NOW)
+    assert argv[argv.index("-E") + 1] == "now"
+    assert set(argv[argv.index("-s") + 1].split(",")) >= {"CA", "CD", "F", "TO", "OOM", "PD", "R", "RQ", "NF"}
+    with pytest.raises(InvalidSlurmArgument):
+        commands.sacct_window("alice", "2026-11-25 10:00")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clausius.slurm.commands import to_shell
 from clausius.slurm.errors import InvalidSlurmArgument, SlurmParseError
 from clausius.slurm.refresh import build_refresh_script, parse_refresh
 
@@ -218,3 +219,29 @@ def test_script_runs_under_bash(tmp_path: Path, mode: str) -> None:
     assert result.sacct_jobs is not None
     # GNU date rendered the window start in the remote zone (TZ=UTC here), not via the UTC+1 hint.
     assert result.sacct_jobs[0].name == "S=2026-11-25T09:01:12"
+
+
+def test_script_survives_a_second_shell_layer(tmp_path: Path) -> None:
+    """What an SSH transport sends as one command string: `bash -lc <quoted script>` through `sh -c`."""
+    script = build_refresh_script("alice", NOW - 600, 0, NONCE, now_epoch=NOW)
+    env = {"PATH": f"{_fake_bin(tmp_path)}:/usr/bin:/bin", "TZ": "UTC", "HOME": str(tmp_path)}
+    command = to_shell(["bash", "-c", script.text])
+    proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=20, check=False)
+    result = parse_refresh(proc.stdout, proc.stderr, NONCE)
+    assert result.clock is not None and result.sacct_jobs is not None
+
+
+def test_merged_streams_still_frame() -> None:
+    """A transport with a pty merges stderr into stdout: each marker then appears twice."""
+    merged = "".join(
+        mark(f"begin:{n}") + mark(f"begin:{n}") + body + mark(f"end:{n}:0") + mark(f"end:{n}:0")
+        for n, body in (("clock", "1795597872+0100\n"), ("squeue", SQUEUE_ROW + "\n"), ("sacct", SACCT_ROW + "\n"))
+    )
+    result = parse_refresh(merged, "", NONCE)
+    assert result.errors == {}
+    assert result.squeue_jobs is not None and len(result.squeue_jobs) == 1
+
+
+def test_a_nonce_with_regex_characters_is_just_text() -> None:
+    with pytest.raises(SlurmParseError):
+        parse_refresh(full_stdout(), full_stderr(), "a(b")
