@@ -65,7 +65,10 @@ def test_refresh_returns_the_demo_jobs_on_both_clusters(with_users: Services, de
     assert [(d.type, d.job_id) for d in judge.dependencies] == [("afterany", alpha["hle_mpsf_nem120b-r9"])]
     big = alice["big-gpu"]  # which GPU jobs start first depends on fair-share left by earlier runs
     assert big.state in ("RUNNING", "PENDING") and (big.gpus, big.gpu_type) == (8, "h100")
-    assert alice["gpu-wait"].state == "PENDING" and alice["gpu-wait"].reason  # Priority or Resources
+    wait = alice["gpu-wait"]
+    assert (wait.gpus, wait.gpu_type) == (4, "h100")
+    for job in (big, wait):  # a pending one always carries Slurm's reason (Priority, Resources, ...)
+        assert job.state == "RUNNING" or (job.state == "PENDING" and job.reason not in ("", "None"))
     assert "weird|name job" in alice  # a name containing the delimiter survives
     array_ids = {job.job_id for job in results["alpha"].squeue_jobs or () if job.name == "array-job"}
     assert f"{alpha['array-job']}_1" in array_ids
@@ -75,11 +78,10 @@ def test_refresh_returns_the_demo_jobs_on_both_clusters(with_users: Services, de
     assert isinstance(fail, SacctJob) and fail.state == "FAILED" and fail.exit_code == 3
 
     carol = _by_name(results["alpha-carol"].squeue_jobs)
-    assert carol["gpu-train"].state == "RUNNING" and (carol["gpu-train"].gpus, carol["gpu-train"].gpu_type) == (
-        4,
-        "h100",
-    )
-    assert carol["gpu-train2"].state == "PENDING" and carol["gpu-train2"].reason in ("Resources", "Priority")
+    train, train2 = carol["gpu-train"], carol["gpu-train2"]
+    assert (train.gpus, train.gpu_type) == (4, "h100") and (train2.gpus, train2.gpu_type) == (4, "h100")
+    for job in (train, train2):
+        assert job.state == "RUNNING" or (job.state == "PENDING" and job.reason not in ("", "None"))
 
     bob_beta = _by_name(results["beta-bob"].squeue_jobs)
     assert bob_beta["beta-gpu"].state == "RUNNING" and (bob_beta["beta-gpu"].gpus, bob_beta["beta-gpu"].gpu_type) == (

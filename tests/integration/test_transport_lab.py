@@ -47,7 +47,7 @@ def test_commands_on_both_clusters_share_one_connection(services: Services, demo
 
 def test_ping_reports_the_slurm_version(services: Services) -> None:
     result = run_with(services, lambda: services.ping("beta"))
-    assert result.ok and result.slurm and result.slurm.startswith("slurm 22.05")
+    assert result.ok and result.slurm and "22.05" in result.slurm  # Debian prints "slurm-wlm 22.05.8"
 
 
 def test_twelve_concurrent_commands_all_succeed(services: Services) -> None:
