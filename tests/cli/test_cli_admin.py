@@ -93,7 +93,7 @@ def test_setup_with_piped_answers_registers_a_cluster(cli: Cli) -> None:
         "/lustre/fsw/$USER",  # mount path
     ]
     out = cli.ok("setup", input="\n".join(answers) + "\n").stdout
-    assert "added cluster eos (login-eos.example.com:2222)" in out
+    assert "added cluster eos (alice@login-eos.example.com:2222)" in out
     assert "ready: 1 cluster(s) configured" in out
     [eos] = cli.json("list-clusters")
     assert {k: eos[k] for k in ("name", "host", "port", "user", "gpu_type", "gpus_per_node", "account")} == {

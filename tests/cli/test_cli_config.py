@@ -55,7 +55,7 @@ def test_add_cluster_with_every_field_round_trips_without_the_key_path(cli: Cli)
         "--team-quota",
         "64",
     )
-    assert "added cluster my-cluster (login-node.example.com:2222)" in added.stdout
+    assert "added cluster my-cluster (alice@login-node.example.com:2222)" in added.stdout
     cli.ok("add-cluster", "other", "--host", "10.0.0.5", "--team-quota", "ANY")
 
     listed = cli("list-clusters", "--json")
