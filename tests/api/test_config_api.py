@@ -169,7 +169,7 @@ def test_health_and_index_page(live: LiveServer) -> None:
     with live.client() as http:
         health = http.get("/api/health").json()
         assert health["status"] == "ok" and health["clusters"] == 1
-        page = http.get("/")
+        page = http.get("/config")
         assert page.status_code == 200 and "eos-login" in page.text
         assert live.csrf in page.text  # the page carries its CSRF token
         assert "/secret/key/path" not in page.text

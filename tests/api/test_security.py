@@ -76,12 +76,13 @@ def test_get_never_mutates(live: LiveServer) -> None:
     with live.client() as http:
         spec = http.get("/api/openapi.json").json()
         # /ping reaches out to the cluster; it is exercised against the lab, not an unresolvable host
-        gets = [p for p, ops in spec["paths"].items() if "get" in ops and not p.endswith("/ping")]
+        # /ping reaches the cluster and /stream never ends; both are exercised elsewhere
+        gets = [p for p, ops in spec["paths"].items() if "get" in ops and not p.endswith(("/ping", "/stream"))]
         assert "/api/clusters" in gets and "/api/settings" in gets
         for path in gets:
             concrete = path.replace("{name}", "eos").replace("{key}", "ssh_timeout")
             assert http.get(concrete).status_code < 500
-        for page in ("/", "/login", "/api/docs"):
+        for page in ("/", "/config", "/login", "/api/docs"):
             assert http.get(page).status_code < 500
     assert _dump(live.boot.db_path) == before
 
@@ -94,9 +95,9 @@ def test_no_response_contains_the_ingest_token(live: LiveServer) -> None:
     with live.client() as http:
         spec = http.get("/api/openapi.json").json()
         for path, ops in spec["paths"].items():
-            if "get" in ops and not path.endswith("/ping"):
+            if "get" in ops and not path.endswith(("/ping", "/stream")):
                 bodies.append(http.get(path.replace("{name}", "eos").replace("{key}", "sdk_ingest_token")).text)
-        bodies += [http.get("/").text, http.get("/api/settings").text]
+        bodies += [http.get("/").text, http.get("/config").text, http.get("/api/settings").text]
     assert live.services.settings.get("sdk_ingest_token") == TOKEN  # it is stored...
     for body in bodies:
         assert TOKEN not in body  # ...but never shown

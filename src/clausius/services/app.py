@@ -11,6 +11,7 @@ from clausius import __version__
 from clausius.bootstrap import Bootstrap
 from clausius.errors import InvalidInput
 from clausius.services.backups import BackupService
+from clausius.services.board import BoardService
 from clausius.services.clusters import ClusterService
 from clausius.services.legacy_import import LegacyImportService
 from clausius.services.projects import ProjectService
@@ -58,22 +59,27 @@ class Services:
     backups: BackupService
     legacy: LegacyImportService
     transports: TransportRegistry
+    board: BoardService
     started_at: float = field(default_factory=time.time)
 
     @classmethod
     def open(cls, boot: Bootstrap) -> Services:
         db = Database.open(boot.db_path)
         settings = SettingsService(db)
+        clusters = ClusterService(db)
+        projects = ProjectService(db)
+        transports = TransportRegistry(boot, db, settings)
         return cls(
             boot=boot,
             db=db,
             settings=settings,
-            clusters=ClusterService(db),
+            clusters=clusters,
             registry=RegistryService(db),
-            projects=ProjectService(db),
+            projects=projects,
             backups=BackupService(boot, db, settings),
             legacy=LegacyImportService(db, settings.reload_sync),
-            transports=TransportRegistry(boot, db, settings),
+            transports=transports,
+            board=BoardService(db, settings, transports, clusters, projects),
         )
 
     async def health(self) -> Health:
@@ -111,7 +117,8 @@ class Services:
         )
 
     async def aclose(self) -> None:
-        """Close network connections (call from the event loop before `close`)."""
+        """Stop the cluster agents and close network connections (call from the event loop before `close`)."""
+        await self.board.stop()
         await self.transports.close()
 
     def close(self) -> None:

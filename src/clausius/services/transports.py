@@ -101,6 +101,14 @@ class TransportRegistry:
             self._entries[name] = _Entry(version, transport)
             return transport
 
+    async def remote_user(self, name: str) -> str:
+        """The user the cluster's commands run as (record, else ~/.ssh/config, else bootstrap default)."""
+        if name == LOCAL:
+            return self._boot.ssh_user
+        row, keys = await self._record(name)
+        resolved = await asyncio.to_thread(resolve, self._endpoint(row, keys))
+        return resolved.user
+
     def cached(self) -> dict[str, Transport]:
         return {name: entry.transport for name, entry in self._entries.items()}
 

@@ -19,7 +19,7 @@ from clausius.errors import ClausiusError, from_validation_error
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
 from clausius.web import pages
-from clausius.web.routers import config, settings, system
+from clausius.web.routers import board, config, settings, system
 from clausius.web.security import SecurityConfig, SecurityMiddleware
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,11 @@ BackgroundTask = Callable[[Services], Awaitable[None]]
 
 
 def default_background_tasks() -> list[BackgroundTask]:
-    return [lambda s: s.settings.watch_external_changes(), lambda s: s.backups.run_scheduler()]
+    return [
+        lambda s: s.settings.watch_external_changes(),
+        lambda s: s.backups.run_scheduler(),
+        lambda s: s.board.start_polling(),
+    ]
 
 
 def create_app(services: Services, security: SecurityConfig, background: list[BackgroundTask] | None = None) -> FastAPI:
@@ -96,6 +100,7 @@ def create_app(services: Services, security: SecurityConfig, background: list[Ba
     app.include_router(system.router)
     app.include_router(config.router)
     app.include_router(settings.router)
+    app.include_router(board.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware, config=security)

@@ -16,13 +16,30 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(request: Request, services: ServicesDep, security: SecurityDep) -> Response:
+async def board(request: Request, services: ServicesDep, security: SecurityDep) -> Response:
+    """The live board; its content arrives over server-sent events."""
+    clusters = await services.clusters.names()
+    return templates.TemplateResponse(
+        request,
+        "board.html",
+        {
+            "csrf_token": security.csrf_token,
+            "version": __version__,
+            "clusters": clusters,
+            "theme": services.settings.get_str("theme"),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/config", response_class=HTMLResponse)
+async def config(request: Request, services: ServicesDep, security: SecurityDep) -> Response:
     clusters = await services.clusters.list()
     projects = await services.projects.list()
     health = await services.health()
     return templates.TemplateResponse(
         request,
-        "index.html",
+        "config.html",
         {
             "csrf_token": security.csrf_token,
             "version": __version__,

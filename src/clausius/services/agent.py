@@ -1,0 +1,236 @@
+"""One agent per cluster: the shared snapshot, single-flight refresh, demand-driven polling.
+
+Readers never wait on SSH: they get the last snapshot (and register demand).
+The agent polls only while someone has asked within the demand window (an SSE
+viewer, or an API/MCP/CLI read), so with nobody looking no login node is
+contacted. However many readers ask at once, one remote round trip runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from clausius.core.config_models import Project, ProjectSpec
+from clausius.core.job_record import JobRow
+from clausius.core.job_states import ACTIVE_STATES, is_terminal
+from clausius.core.reconcile import reconcile
+from clausius.errors import ClausiusError
+from clausius.services.projects import ProjectService
+from clausius.services.settings import SettingsService
+from clausius.services.transports import TransportRegistry
+from clausius.slurm.errors import SlurmParseError
+from clausius.slurm.refresh import build_refresh_script, parse_refresh
+from clausius.store import jobs_repo
+from clausius.store.database import Database
+
+log = logging.getLogger(__name__)
+FIRST_WINDOW_SEC = 24 * 3600  # a cluster seen for the first time: import the last day of history
+CLOCK_MARGIN_SEC = 120  # overlap between sacct windows, for clock skew and accounting lag
+
+AgentState = Literal["never", "live", "stale", "unreachable", "idle"]
+
+
+@dataclass
+class Snapshot:
+    live: list[JobRow] = field(default_factory=list)
+    pinned: list[JobRow] = field(default_factory=list)
+    fetched_at: float | None = None  # our clock, after the last good refresh
+    remote_clock: float | None = None
+
+
+@dataclass
+class AgentStatus:
+    state: AgentState
+    age_sec: float | None
+    error: str | None
+    last_success_at: float | None
+    refreshes: int
+    failures: int
+
+
+class ClusterAgent:
+    def __init__(
+        self,
+        name: str,
+        db: Database,
+        settings: SettingsService,
+        transports: TransportRegistry,
+        projects: ProjectService,
+        on_change: Callable[[str], None],
+    ) -> None:
+        self.name = name
+        self._db = db
+        self._settings = settings
+        self._transports = transports
+        self._projects = projects
+        self._on_change = on_change
+        self.snapshot = Snapshot()
+        self._inflight: asyncio.Task[Snapshot] | None = None
+        self._last_demand = 0.0
+        self._demand = asyncio.Event()
+        self._error: str | None = None
+        self._refreshes = 0
+        self._failures = 0
+        self._consecutive_failures = 0
+
+    # -- demand ---------------------------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """Someone looked: keep (or start) polling for the demand window."""
+        self._last_demand = time.monotonic()
+        self._demand.set()
+
+    def wanted(self) -> bool:
+        return time.monotonic() - self._last_demand < self._settings.get_int("demand_window_sec")
+
+    def status(self) -> AgentStatus:
+        age = None if self.snapshot.fetched_at is None else max(0.0, time.time() - self.snapshot.fetched_at)
+        state: AgentState
+        if self.snapshot.fetched_at is None:
+            state = "unreachable" if self._error else "never"
+        elif self._error and self._consecutive_failures >= 2:
+            state = "unreachable"
+        elif not self.wanted():
+            state = "idle"
+        elif age is not None and age > 2 * self._settings.get_int("poll_interval_sec") + 10:
+            state = "stale"
+        else:
+            state = "live"
+        return AgentStatus(
+            state=state,
+            age_sec=None if age is None else round(age, 1),
+            error=self._error,
+            last_success_at=self.snapshot.fetched_at,
+            refreshes=self._refreshes,
+            failures=self._failures,
+        )
+
+    # -- refreshing -----------------------------------------------------------------------------------
+
+    async def refresh(self) -> Snapshot:
+        """Refresh now, joining a refresh already under way (single flight)."""
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.create_task(self._refresh_once(), name=f"refresh-{self.name}")
+        return await asyncio.shield(self._inflight)
+
+    async def _refresh_once(self) -> Snapshot:
+        started = time.time()
+        try:
+            snapshot = await self._fetch_and_record()
+        except (ClausiusError, SlurmParseError) as exc:
+            self._failures += 1
+            self._consecutive_failures += 1
+            message = self._error = str(exc)
+            await self._db.write(lambda c: _record_error(c, self.name, message, started))
+            self._on_change(self.name)
+            return self.snapshot
+        self._refreshes += 1
+        self._consecutive_failures = 0
+        self._error = None
+        self.snapshot = snapshot
+        self._on_change(self.name)
+        return snapshot
+
+    async def _fetch_and_record(self) -> Snapshot:
+        sync = await self._db.read(lambda c: jobs_repo.get_sync(c, self.name))
+        now = time.time()
+        since = (sync.last_clock - CLOCK_MARGIN_SEC) if sync.last_clock else now - FIRST_WINDOW_SEC
+        user = await self._transports.remote_user(self.name)
+        transport = await self._transports.get(self.name)
+        script = build_refresh_script(user, since, sync.utc_offset or 0)
+        timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
+        result = await transport.run_script(script.text, timeout=timeout)
+        parsed = parse_refresh(result.stdout, result.stderr, script.nonce, fallback_utc_offset=sync.utc_offset)
+        if parsed.squeue_jobs is None:
+            detail = parsed.errors.get("squeue") or result.stderr.strip()[-300:] or f"exit code {result.rc}"
+            raise ClausiusError(f"{self.name}: squeue failed: {detail}")
+        sacct_ok = parsed.sacct_jobs is not None
+        sacct_jobs = parsed.sacct_jobs or ()
+        projects = await self._projects.list()
+        sacct_ids = [j.job_id for j in sacct_jobs]
+
+        def read(conn: sqlite3.Connection) -> tuple[dict[str, JobRow], dict[str, JobRow]]:
+            return jobs_repo.active(conn, self.name, sorted(ACTIVE_STATES)), jobs_repo.get_many(
+                conn, self.name, sacct_ids
+            )
+
+        known, stored = await self._db.read(read)
+        final = frozenset(i for i, row in stored.items() if is_terminal(row.state) and i not in known)
+        if not sacct_ok:
+            known = {}  # without accounting nothing can be finalised this round; just record what is queued
+        outcome = reconcile(self.name, known, parsed.squeue_jobs, sacct_jobs, projects, now, already_final=final)
+        await self._register_projects(outcome.live, projects)
+        clock = parsed.clock.epoch if parsed.clock else None
+        offset = parsed.clock.utc_offset_sec if parsed.clock else sync.utc_offset
+
+        def write(conn: sqlite3.Connection) -> list[JobRow]:
+            jobs_repo.upsert(conn, outcome.writes)
+            jobs_repo.put_sync(
+                conn,
+                jobs_repo.SyncState(
+                    cluster=self.name,
+                    last_clock=clock if (sacct_ok and clock) else sync.last_clock,
+                    utc_offset=offset,
+                    last_success_at=now,
+                    last_error=None,
+                    last_error_at=None,
+                ),
+            )
+            return jobs_repo.pinned(conn, self.name)
+
+        pinned = await self._db.write(write)
+        return Snapshot(live=outcome.live, pinned=pinned, fetched_at=time.time(), remote_clock=clock)
+
+    async def _register_projects(self, rows: list[JobRow], known: list[Project]) -> None:
+        names = {p.name for p in known}
+        for project in sorted({r.project for r in rows if r.project and r.project not in names}):
+            try:
+                await self._projects.add(ProjectSpec(name=project), if_missing=True)
+            except ClausiusError as exc:  # e.g. an odd name that fails validation: the jobs still show
+                log.info("not registering project %r: %s", project, exc)
+
+    async def reload_pinned(self) -> None:
+        """After a dismiss/clear: re-read the pinned rows without contacting the cluster."""
+        self.snapshot.pinned = await self._db.read(lambda c: jobs_repo.pinned(c, self.name))
+        self._on_change(self.name)
+
+    # -- polling --------------------------------------------------------------------------------------
+
+    def _next_delay(self) -> float:
+        interval = float(self._settings.get_int("poll_interval_sec"))
+        if self._consecutive_failures:
+            return float(min(interval * 2.0 ** min(self._consecutive_failures, 4), 300.0))
+        fetched = self.snapshot.fetched_at
+        if fetched is None:
+            return 0.0
+        return max(0.0, interval - (time.time() - fetched))
+
+    async def run(self) -> None:
+        """Poll while wanted; sleep (contacting nobody) otherwise. Runs until cancelled."""
+        while True:
+            if not self.wanted():
+                self._demand.clear()
+                await self._demand.wait()
+                continue
+            delay = self._next_delay()
+            if delay > 0:
+                self._demand.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._demand.wait(), timeout=delay)
+                if self._next_delay() > 0:
+                    continue
+            await self.refresh()
+
+
+def _record_error(conn: sqlite3.Connection, cluster: str, error: str, at: float) -> None:
+    sync = jobs_repo.get_sync(conn, cluster)
+    sync.last_error = error
+    sync.last_error_at = at
+    jobs_repo.put_sync(conn, sync)

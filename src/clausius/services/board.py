@@ -1,0 +1,355 @@
+"""The live board: agents for every cluster, the board view, change notification, actions."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel
+
+from clausius.core.config_models import Project
+from clausius.core.job_record import JobRow
+from clausius.core.job_states import FAILED_STATES, is_terminal, state_rank
+from clausius.core.naming import StageSuffixes, compile_stage_suffixes, is_background
+from clausius.core.pending import explain_reason
+from clausius.core.runs import RunJob, group_runs
+from clausius.errors import InvalidInput, NotFound
+from clausius.services.agent import ClusterAgent
+from clausius.services.board_models import (
+    Board,
+    BoardCluster,
+    BoardJob,
+    BoardProject,
+    BoardRun,
+    ClusterStatus,
+    Counts,
+    JobCrash,
+    PendingInfo,
+)
+from clausius.services.clusters import ClusterService
+from clausius.services.interface import current_interface
+from clausius.services.projects import ProjectService
+from clausius.services.settings import SettingsService
+from clausius.services.transports import TransportRegistry
+from clausius.slurm.commands import build_scancel
+from clausius.slurm.scancel import parse_scancel
+from clausius.store import config_repo, jobs_repo
+from clausius.store.database import Database
+
+log = logging.getLogger(__name__)
+NO_PROJECT = Project(name="other", prefix="", color="#eceff1", emoji="·", created_at=0)
+CLEAR_KINDS = {
+    "failed": tuple(sorted(FAILED_STATES)),
+    "completed": ("COMPLETED",),
+    "cancelled": ("CANCELLED",),
+}
+
+
+class CancelOutcome(BaseModel):
+    cluster: str
+    cancelled: list[str]
+    errors: dict[str, str]
+
+
+class BoardService:
+    def __init__(
+        self,
+        db: Database,
+        settings: SettingsService,
+        transports: TransportRegistry,
+        clusters: ClusterService,
+        projects: ProjectService,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._transports = transports
+        self._clusters = clusters
+        self._projects = projects
+        self.agents: dict[str, ClusterAgent] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._polling = False
+        self._changed = asyncio.Condition()
+        self._generation = 0
+
+    # -- agents ---------------------------------------------------------------------------------------
+
+    async def sync_agents(self) -> dict[str, ClusterAgent]:
+        names = set(await self._clusters.names())
+        for name in names - set(self.agents):
+            self.agents[name] = ClusterAgent(
+                name, self._db, self._settings, self._transports, self._projects, self._notify
+            )
+            if self._polling:
+                self._tasks[name] = asyncio.create_task(self.agents[name].run(), name=f"agent-{name}")
+        for name in set(self.agents) - names:
+            del self.agents[name]
+            task = self._tasks.pop(name, None)
+            if task is not None:
+                task.cancel()
+        return self.agents
+
+    async def start_polling(self) -> None:
+        """Run every agent's demand-driven loop (the serving process only)."""
+        self._polling = True
+        for name, agent in (await self.sync_agents()).items():
+            if name not in self._tasks:
+                self._tasks[name] = asyncio.create_task(agent.run(), name=f"agent-{name}")
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self._tasks.clear()
+
+    async def agent(self, cluster: str) -> ClusterAgent:
+        agents = await self.sync_agents()
+        if cluster not in agents:
+            await self._clusters.get(cluster)  # raises NotFound listing the known clusters
+            raise NotFound(f"unknown cluster {cluster!r}")
+        return agents[cluster]
+
+    def _notify(self, _cluster: str) -> None:
+        self._generation += 1
+        asyncio.get_running_loop().create_task(self._wake())
+
+    async def _wake(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for_change(self, generation: int, timeout: float) -> int:
+        """Block until something changed after `generation` (or the timeout); returns the new generation."""
+        async with self._changed:
+            if self._generation == generation:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+                except TimeoutError:
+                    return self._generation
+        return self._generation
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    async def read(
+        self, *, clusters: Sequence[str] | None = None, force: bool = False, wait_first: bool = False
+    ) -> Board:
+        """The board from memory (never waits on SSH unless `force`); reading registers demand."""
+        agents = await self.sync_agents()
+        chosen = (
+            [agents[c] if c in agents else await self.agent(c) for c in clusters]
+            if clusters
+            else [agents[n] for n in sorted(agents)]
+        )
+        for agent in chosen:
+            agent.touch()
+        pending = [a for a in chosen if force or (wait_first and a.snapshot.fetched_at is None)]
+        if pending:
+            deadline = float(max(self._settings.get_int("ssh_timeout"), 5) * 2) + 5
+            await asyncio.wait([asyncio.ensure_future(a.refresh()) for a in pending], timeout=deadline)
+        projects = {p.name: p for p in await self._projects.list()}
+        return self._build(chosen, projects)
+
+    def _build(self, agents: Sequence[ClusterAgent], projects: dict[str, Project]) -> Board:
+        suffixes = compile_stage_suffixes(self._settings.get_list("stage_suffixes"))
+        background = self._settings.get_list("background_run_suffixes")
+        total = Counts()
+        clusters = []
+        for agent in agents:
+            status = agent.status()
+            rows = _board_rows(agent.snapshot.live, agent.snapshot.pinned)
+            counts = _count(rows)
+            _add(total, counts)
+            clusters.append(
+                BoardCluster(
+                    name=agent.name,
+                    counts=counts,
+                    status=ClusterStatus(
+                        state=status.state,
+                        age_sec=status.age_sec,
+                        error=status.error,
+                        last_success_at=status.last_success_at,
+                    ),
+                    projects=_projects(rows, projects, suffixes, background),
+                )
+            )
+        content = [(c.name, c.status.state, c.status.error, [p.model_dump() for p in c.projects]) for c in clusters]
+        version = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:20]
+        return Board(version=version, generated_at=time.time(), counts=total, clusters=clusters)
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    async def cancel(self, cluster: str, job_ids: Sequence[str]) -> CancelOutcome:
+        """Cancel jobs with one scancel; the board shows the result after one refresh."""
+        if not job_ids:
+            raise InvalidInput("no job ids given")
+        if len(job_ids) > 1000:
+            raise InvalidInput("at most 1000 jobs per cancel")
+        argv = build_scancel(job_ids)  # validates every id before anything runs
+        agent = await self.agent(cluster)
+        transport = await self._transports.get(cluster)
+        result = await transport.run(argv, timeout=float(max(self._settings.get_int("ssh_timeout"), 5) * 2))
+        outcome = parse_scancel(job_ids, result.rc, result.stderr)
+        interface = current_interface.get()
+        cancelled = [r.job_id for r in outcome if r.ok]
+        errors = {r.job_id: r.error or "failed" for r in outcome if not r.ok}
+
+        def record(conn: sqlite3.Connection) -> None:
+            config_repo.audit(conn, interface, "cancel", cluster, json.dumps({"ok": cancelled, "errors": errors}))
+
+        await self._db.write(record)
+        agent.touch()
+        await agent.refresh()
+        return CancelOutcome(cluster=cluster, cancelled=cancelled, errors=errors)
+
+    async def dismiss(self, cluster: str, job_ids: Sequence[str]) -> int:
+        agent = await self.agent(cluster)
+        count = await self._db.write(lambda c: jobs_repo.unpin(c, cluster, job_ids=list(job_ids)))
+        await agent.reload_pinned()
+        return count
+
+    async def clear(self, cluster: str, kind: str) -> int:
+        if kind not in CLEAR_KINDS:
+            raise InvalidInput(f"unknown kind {kind!r}: use failed, completed or cancelled")
+        agent = await self.agent(cluster)
+        count = await self._db.write(lambda c: jobs_repo.unpin(c, cluster, states=CLEAR_KINDS[kind]))
+        await agent.reload_pinned()
+        return count
+
+
+# -- building the view (pure helpers) -------------------------------------------------------------------
+
+
+def _board_rows(live: Iterable[JobRow], pinned: Iterable[JobRow]) -> list[JobRow]:
+    rows = {r.job_id: r for r in pinned}
+    rows.update({r.job_id: r for r in live})  # the queue is the most recent truth
+    return list(rows.values())
+
+
+def _bucket(state: str) -> str:
+    if state in ("RUNNING", "COMPLETING", "CONFIGURING"):
+        return "running"
+    if state in ("PENDING", "REQUEUED", "SUSPENDED"):
+        return "pending"
+    if state == "COMPLETED":
+        return "completed"
+    if state == "CANCELLED":
+        return "cancelled"
+    if state in FAILED_STATES:
+        return "failed"
+    return "other"
+
+
+def _count(rows: Iterable[JobRow]) -> Counts:
+    counts = Counts()
+    for row in rows:
+        bucket = _bucket(row.state)
+        setattr(counts, bucket, getattr(counts, bucket) + 1)
+        if bucket == "running":
+            counts.gpus_running += row.gpus or 0
+        elif bucket == "pending":
+            counts.gpus_pending += row.gpus or 0
+    return counts
+
+
+def _add(total: Counts, part: Counts) -> None:
+    for name in Counts.model_fields:
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+
+
+def _job_view(row: JobRow, depth: int, parents: list[str], background: Sequence[str]) -> BoardJob:
+    pending = None
+    if row.state == "PENDING" and row.reason:
+        info = explain_reason(row.reason)
+        pending = PendingInfo(
+            code=info.code, short=info.short, detail=info.detail, blocker=info.blocker, estimated_start=row.start_time
+        )
+    terminal = is_terminal(row.state)
+    return BoardJob(
+        cluster=row.cluster,
+        job_id=row.job_id,
+        name=row.name,
+        state=row.state,
+        reason=row.state_detail if terminal and row.state_detail else row.reason,
+        user=row.user,
+        account=row.account,
+        partition=row.partition,
+        nodes=row.nodes,
+        gpus=row.gpus,
+        gpu_type=row.gpu_type,
+        node_list=row.node_list,
+        submit_time=row.submit_time,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        elapsed_sec=row.elapsed_sec,
+        time_limit_sec=row.time_limit_sec,
+        exit_code=row.exit_code,
+        depends_on=parents,
+        dependencies=list(row.dependencies),
+        depth=depth,
+        pinned=row.pinned,
+        background=is_background(row.name, background),
+        crash=JobCrash(kind=row.crash_kind, line=row.crash_line) if row.crash_kind else None,
+        pending=pending,
+        can_cancel=not terminal,
+        can_dismiss=terminal and row.pinned,
+    )
+
+
+def _projects(
+    rows: list[JobRow], projects: dict[str, Project], suffixes: StageSuffixes, background: Sequence[str]
+) -> list[BoardProject]:
+    by_project: dict[str, list[JobRow]] = defaultdict(list)
+    for row in rows:
+        by_project[row.project if row.project in projects else NO_PROJECT.name].append(row)
+    result = []
+    for name in sorted(by_project, key=lambda n: (n == NO_PROJECT.name, n)):
+        project = projects.get(name, NO_PROJECT)
+        members = by_project[name]
+        by_id = {r.job_id: r for r in members}
+        groups = group_runs(
+            [
+                RunJob(
+                    cluster=r.cluster,
+                    job_id=r.job_id,
+                    name=r.name,
+                    state=r.state,
+                    submit_time=r.submit_time,
+                    start_time=r.start_time,
+                    end_time=r.end_time,
+                    dependencies=tuple(r.dependencies),
+                    known_run_id=r.run_id,
+                )
+                for r in members
+            ],
+            suffixes,
+        )
+        runs = []
+        for group in groups:
+            jobs = [
+                _job_view(by_id[j], group.depth.get(j, 0), list(group.parents.get(j, ())), background)
+                for j in group.job_ids
+                if j in by_id
+            ]
+            group_rows = [by_id[j] for j in group.job_ids if j in by_id]
+            runs.append(
+                BoardRun(
+                    run_id=group.run_id,
+                    label=group.label,
+                    campaign=group_rows[0].campaign,
+                    counts=_count(group_rows),
+                    jobs=jobs,
+                )
+            )
+        runs.sort(key=lambda r: (min(state_rank(j.state) for j in r.jobs), -max((j.submit_time or 0) for j in r.jobs)))
+        result.append(
+            BoardProject(name=project.name, color=project.color, emoji=project.emoji, counts=_count(members), runs=runs)
+        )
+    return result

@@ -1,0 +1,84 @@
+"""The live board: JSON with ETag, server-sent events, and job actions (all POST)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from clausius.services.board import CancelOutcome
+from clausius.services.board_models import Board
+from clausius.web.deps import ServicesDep
+
+router = APIRouter(prefix="/api", tags=["board"])
+
+NameParam = Annotated[str, Path(max_length=64)]
+JobParam = Annotated[str, Path(max_length=64)]
+KEEPALIVE_SEC = 15.0
+
+
+class CancelRequest(BaseModel):
+    job_ids: list[str] = Field(min_length=1, max_length=1000, description='Job ids, e.g. ["123", "45_7"].')
+
+
+class Changed(BaseModel):
+    changed: int
+
+
+@router.get("/board", response_model=Board, responses={304: {"description": "Not modified"}})
+async def board(
+    request: Request, services: ServicesDep, force: bool = False, cluster: Annotated[list[str] | None, Query()] = None
+) -> Response:
+    current = await services.board.read(clusters=cluster, force=force)
+    etag = f'"{current.version}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(
+        current.model_dump_json(), media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/board/stream")
+async def board_stream(request: Request, services: ServicesDep) -> StreamingResponse:
+    """Server-sent events: a `board` event with the whole board whenever its content changes."""
+
+    async def events() -> AsyncIterator[str]:
+        last_version = ""
+        generation = services.board.generation
+        while not await request.is_disconnected():
+            current = await services.board.read()  # an open stream is demand: keeps the clusters polled
+            if current.version != last_version:
+                last_version = current.version
+                yield f"event: board\nid: {current.version}\ndata: {current.model_dump_json()}\n\n"
+            else:
+                yield ": keepalive\n\n"
+            generation = await services.board.wait_for_change(generation, KEEPALIVE_SEC)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+@router.post("/clusters/{name}/jobs/cancel")
+async def cancel_jobs(name: NameParam, body: CancelRequest, services: ServicesDep) -> CancelOutcome:
+    return await services.board.cancel(name, body.job_ids)
+
+
+@router.post("/clusters/{name}/jobs/{job_id}/cancel")
+async def cancel_job(name: NameParam, job_id: JobParam, services: ServicesDep) -> CancelOutcome:
+    return await services.board.cancel(name, [job_id])
+
+
+@router.post("/clusters/{name}/jobs/{job_id}/dismiss")
+async def dismiss_job(name: NameParam, job_id: JobParam, services: ServicesDep) -> Changed:
+    return Changed(changed=await services.board.dismiss(name, [job_id]))
+
+
+@router.post("/clusters/{name}/clear/{kind}")
+async def clear_jobs(
+    name: NameParam, kind: Literal["failed", "completed", "cancelled"], services: ServicesDep
+) -> Changed:
+    return Changed(changed=await services.board.clear(name, kind))

@@ -1,0 +1,156 @@
+"""The live board against the lab: grouping, dependency chains, exact history across downtime, single flight."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from clausius.core.config_models import ClusterSpec
+from clausius.services.app import Services
+from clausius.services.board_models import Board, BoardJob
+from clausius.store import jobs_repo
+from tests.integration.conftest import lab_bootstrap, run_with
+from tests.labkit import Lab
+
+pytestmark = pytest.mark.lab
+
+
+def _jobs(board: Board, cluster: str) -> dict[str, BoardJob]:
+    found = {}
+    for c in board.clusters:
+        if c.name == cluster:
+            for project in c.projects:
+                for run in project.runs:
+                    for job in run.jobs:
+                        found[job.name] = job
+    return found
+
+
+def test_board_groups_the_demo_into_projects_and_dependency_chains(
+    services: Services, demo: dict[str, dict[str, str]]
+) -> None:
+    async def scenario() -> Board:
+        await asyncio.sleep(6)  # let the scheduler place the demo (bf_interval=5)
+        return await services.board.read(force=True)
+
+    board = run_with(services, scenario)
+    assert [c.name for c in board.clusters] == ["alpha", "beta"]
+    assert all(c.status.state == "live" for c in board.clusters), [c.status for c in board.clusters]
+    alpha = next(c for c in board.clusters if c.name == "alpha")
+    hle = next(p for p in alpha.projects if p.name == "hle")
+    run = next(r for r in hle.runs if r.label.startswith("hle_mpsf_nem120b-r9"))
+    chain = [(j.name, j.depth) for j in run.jobs]
+    assert chain == [
+        ("hle_mpsf_nem120b-r9", 0),
+        ("hle_mpsf_nem120b-r9-judge-rs0", 1),
+        ("hle_mpsf_nem120b-r9-summarize-results", 2),
+    ]
+    assert run.jobs[1].depends_on == [demo["alpha"]["hle_mpsf_nem120b-r9"]]
+    jobs = _jobs(board, "alpha")
+    assert jobs["needs-long"].pending is not None and jobs["needs-long"].pending.blocker == "dependency"
+    assert jobs["long-sleep"].can_cancel and not jobs["long-sleep"].can_dismiss
+    assert board.counts.running >= 3 and board.counts.pending >= 3
+    again = run_with(services, lambda: services.board.read())
+    assert again.version == board.version  # nothing changed, so neither did the version (ETag)
+
+
+def test_history_is_exact_after_the_service_was_down(lab: Lab, tmp_path: Path, demo: dict[str, dict[str, str]]) -> None:
+    data_dir = tmp_path / "data"
+
+    def open_services() -> Services:
+        svc = Services.open(lab_bootstrap(lab, data_dir))
+        return svc
+
+    first = open_services()
+    asyncio.run(first.clusters.add(ClusterSpec(name="alpha", host="alpha-login", user="alice")))
+    watched = lab.slurm(
+        "alpha",
+        "sbatch",
+        "--parsable",
+        "-D",
+        "/home/alice/jobs",
+        "-J",
+        "watched-then-cancelled",
+        "-t",
+        "10",
+        "--wrap",
+        "sleep 600",
+    )
+    watched_id = watched.stdout.strip()
+    assert watched.returncode == 0, watched.stderr
+    time.sleep(2)
+    board = run_with(first, lambda: first.board.read(force=True))
+    assert _jobs(board, "alpha")["watched-then-cancelled"].state in ("PENDING", "RUNNING")
+    first.close()  # the service is down from here on
+
+    assert lab.slurm("alpha", "scancel", watched_id).returncode == 0
+    unseen = lab.slurm(
+        "alpha", "sbatch", "--parsable", "-D", "/home/alice/jobs", "-J", "unseen-quick", "--wrap", "echo done"
+    )
+    unseen_id = unseen.stdout.strip()
+    for _ in range(60):  # wait until accounting knows both outcomes
+        out = lab.slurm("alpha", "sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", f"{watched_id},{unseen_id}")
+        states = dict(line.split("|", 1) for line in out.stdout.splitlines() if "|" in line)
+        if states.get(unseen_id) == "COMPLETED" and states.get(watched_id, "").startswith("CANCELLED"):
+            break
+        time.sleep(1)
+
+    second = open_services()  # back up: one refresh must bring history up to date
+    try:
+        board = run_with(second, lambda: second.board.read(force=True))
+        assert board.clusters[0].status.state == "live"
+        watched_row = second.db.read_sync(lambda c: jobs_repo.get(c, "alpha", watched_id))
+        unseen_row = second.db.read_sync(lambda c: jobs_repo.get(c, "alpha", unseen_id))
+        assert watched_row is not None and watched_row.state == "CANCELLED" and watched_row.pinned
+        assert (watched_row.state_detail or "").startswith("CANCELLED by")
+        assert unseen_row is not None and unseen_row.state == "COMPLETED" and not unseen_row.pinned
+        assert _jobs(board, "alpha")["watched-then-cancelled"].can_dismiss
+        assert "unseen-quick" not in _jobs(board, "alpha")  # history only: it never was on the board
+    finally:
+        second.close()
+
+
+def _squeue_rpcs(lab: Lab, cluster: str) -> int:
+    out = subprocess.run(
+        [str(Path(__file__).resolve().parents[2] / "scripts" / "slurm-lab"), "sdiag", cluster],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    match = re.search(r"REQUEST_JOB_USER_INFO\s+\(\s*\d+\)\s+count:(\d+)", out)
+    return int(match.group(1)) if match else 0
+
+
+def test_twenty_concurrent_readers_cause_one_refresh_per_interval(services: Services, lab: Lab) -> None:
+    asyncio.run(services.settings.set("poll_interval_sec", 5))
+
+    async def scenario() -> tuple[int, int, float]:
+        await services.board.start_polling()
+        agent = await services.board.agent("alpha")
+        await agent.refresh()
+        before = agent.status().refreshes
+        rpc_before = await asyncio.to_thread(_squeue_rpcs, lab, "alpha")
+        start = time.monotonic()
+
+        async def reader() -> int:
+            reads = 0
+            while time.monotonic() - start < 16:
+                await services.board.read(clusters=["alpha"])
+                reads += 1
+                await asyncio.sleep(0.2)
+            return reads
+
+        reads = sum(await asyncio.gather(*(reader() for _ in range(20))))
+        rpc_after = await asyncio.to_thread(_squeue_rpcs, lab, "alpha")
+        return agent.status().refreshes - before, rpc_after - rpc_before, reads
+
+    refreshes, rpcs, reads = run_with(services, scenario)
+    assert reads > 500  # the readers really read, concurrently, the whole time
+    assert 2 <= refreshes <= 4  # 16 s at a 5 s interval: the same as for one reader
+    assert 1 <= rpcs <= refreshes + 1  # slurmctld saw one squeue per refresh, not one per reader
