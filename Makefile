@@ -8,18 +8,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps lab lint typecheck pytest lock clean
+.PHONY: run test install system-deps test-deps lab lint typecheck pytest lock clean
 
 run: install
 	$(BIN)/clausius setup --non-interactive
 	$(BIN)/clausius serve
 
-test: install lint typecheck lab pytest
+test: install test-deps lint typecheck lab pytest
 
 install: system-deps $(STAMP)
 
 system-deps:
 	@scripts/install-system-deps
+
+test-deps:
+	@scripts/install-system-deps --test
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -71,7 +71,9 @@ _PATTERNS: tuple[tuple[CrashClass, str, re.Pattern[str]], ...] = (
         _rx(
             r"NCCL error|NCCL WARN|Watchdog caught collective operation timeout"
             r"|nccl(?:Internal|System|Unhandled\w*)Error"
-            r"|\[E[^\]]*ProcessGroupNCCL|ProcessGroupNCCL.*(?:error|timeout|exception|abort)"
+            # error-level lines, or others naming a failure (PyTorch's "[W …" shutdown warnings are benign)
+            r"|\[E[^\]]*ProcessGroupNCCL"
+            r"|^(?!.*\[W[^\]]*ProcessGroupNCCL).*ProcessGroupNCCL.*\b(?:error|timeout|exception|abort(?:ed|ing)?)\b"
         ),
     ),
     (

@@ -14,7 +14,8 @@ _MAX_LINE = 200
 
 # `45%|` / `45% ` / `45%` at a line end; not `0.0%` or `100.0%` (preceded by a digit or dot).
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3})%(?=[|\s]|$)", re.MULTILINE | re.ASCII)
-_N = r"(?<![\w./:-])(\d{1,9})\s*/\s*(\d{1,9})(?![\d/.:])"
+# `N/M` right after a keyword; not followed by another `/` or a decimal part (dates, `1/2.5`).
+_N = r"(\d{1,9})\s*/\s*(\d{1,9})(?![\d/]|\.\d)"
 _COUNTERS = (
     # tqdm: ` 12/100 [00:01<00:09, 9.8it/s]`
     re.compile(r"(?<![\w./:-])(\d{1,9})/(\d{1,9}) \[", re.ASCII),

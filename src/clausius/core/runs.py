@@ -167,14 +167,16 @@ def _norm_name(name: str) -> str:
 
 
 def _pick_nearest(candidates: Sequence[RunJob], when: float | None) -> RunJob:
-    """The candidate submitted last at or before `when`, else the closest in time, else the last."""
-    timed = [c for c in candidates if c.first_time is not None]
-    if when is None or not timed:
-        return timed[-1] if timed else candidates[-1]
-    before = [c for c in timed if c.first_time is not None and c.first_time <= when]
+    """The candidate placed last at or before `when`, else the closest in time; untimed ones last."""
+    timed = [(c.first_time, c) for c in candidates if c.first_time is not None]
+    if not timed:
+        return candidates[-1]
+    if when is None:
+        return max(timed, key=lambda pair: pair[0])[1]
+    before = [(t, c) for t, c in timed if t <= when]
     if before:
-        return max(before, key=lambda c: c.first_time or 0.0)
-    return min(timed, key=lambda c: abs((c.first_time or 0.0) - when))
+        return max(before, key=lambda pair: pair[0])[1]
+    return min(timed, key=lambda pair: abs(pair[0] - when))[1]
 
 
 def _inferred_parent(job: RunJob, names: Mapping[tuple[str, str], list[RunJob]], suffixes: StageSuffixes) -> str | None:
@@ -188,13 +190,12 @@ def _inferred_parent(job: RunJob, names: Mapping[tuple[str, str], list[RunJob]],
 def _time_buckets(jobs: list[RunJob], gap_sec: float) -> list[list[RunJob]]:
     """Cut same-key jobs into buckets wherever consecutive times are more than `gap_sec` apart."""
     timed = sorted(
-        (j for j in jobs if j.first_time is not None), key=lambda j: (j.first_time, job_id_sort_key(j.job_id))
+        ((j.first_time, j) for j in jobs if j.first_time is not None),
+        key=lambda pair: (pair[0], job_id_sort_key(pair[1].job_id)),
     )
     buckets: list[list[RunJob]] = []
     last: float | None = None
-    for job in timed:
-        t = job.first_time
-        assert t is not None  # filtered above
+    for t, job in timed:
         if last is None or t - last > gap_sec:
             buckets.append([])
         buckets[-1].append(job)

@@ -79,6 +79,7 @@ class ClusterAgent:
         self._refreshes = 0
         self._failures = 0
         self._consecutive_failures = 0
+        self._last_attempt: float | None = None
 
     # -- demand ---------------------------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class ClusterAgent:
         return await asyncio.shield(self._inflight)
 
     async def _refresh_once(self) -> Snapshot:
-        started = time.time()
+        started = self._last_attempt = time.time()
         try:
             snapshot = await self._fetch_and_record()
         except (ClausiusError, SlurmParseError) as exc:
@@ -204,13 +205,14 @@ class ClusterAgent:
     # -- polling --------------------------------------------------------------------------------------
 
     def _next_delay(self) -> float:
+        """Seconds until the next refresh is due: the interval after a success, a growing back-off after failures."""
         interval = float(self._settings.get_int("poll_interval_sec"))
-        if self._consecutive_failures:
-            return float(min(interval * 2.0 ** min(self._consecutive_failures, 4), 300.0))
-        fetched = self.snapshot.fetched_at
-        if fetched is None:
+        if self._last_attempt is None:
             return 0.0
-        return max(0.0, interval - (time.time() - fetched))
+        wait = interval
+        if self._consecutive_failures:
+            wait = float(min(interval * 2.0 ** min(self._consecutive_failures - 1, 4), 300.0))
+        return max(0.0, wait - (time.time() - self._last_attempt))
 
     async def run(self) -> None:
         """Poll while wanted; sleep (contacting nobody) otherwise. Runs until cancelled."""

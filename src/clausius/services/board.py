@@ -326,6 +326,7 @@ def _projects(
                     end_time=r.end_time,
                     dependencies=tuple(r.dependencies),
                     known_run_id=r.run_id,
+                    reason=r.reason or "",
                 )
                 for r in members
             ],

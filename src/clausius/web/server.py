@@ -54,6 +54,7 @@ def run_server(host: str, port: int | None, token_file: Path | None) -> None:
     token = read_access_token(token_file)
     security = build_security(boot.data_dir, host, token)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every channel, command line included
     with DataDirLock(boot.data_dir, "serve", "only one server may use a data directory"):
         services = Services.open(boot)
         try:

@@ -105,6 +105,7 @@ function runBlock(cluster, project, run) {
   const block = el("div", "run");
   block.dataset.run = `${cluster.name}:${run.run_id}`;
   const head = el("div", "run-head");
+  head.append(el("span", "project-chip", `${project.emoji} ${project.name}`));
   const badge = el("span", "run-label mono", run.label);
   badge.style.background = project.color;
   head.append(badge);
