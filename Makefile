@@ -8,11 +8,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps test-deps lab lint typecheck pytest lock clean
+.PHONY: run demo test install system-deps test-deps lab lint typecheck pytest lock clean
 
 run: install
 	$(BIN)/clausius setup --non-interactive
 	$(BIN)/clausius serve
+
+# The lab's two Slurm clusters with a realistic workload, on a fresh dashboard (needs root).
+demo: install
+	scripts/demo
 
 test: install test-deps lint typecheck lab pytest
 

@@ -93,10 +93,18 @@ def test_history_is_exact_after_the_service_was_down(lab: Lab, tmp_path: Path, d
         "alpha", "sbatch", "--parsable", "-D", "/home/alice/jobs", "-J", "unseen-quick", "--wrap", "echo done"
     )
     unseen_id = unseen.stdout.strip()
-    for _ in range(60):  # wait until accounting knows both outcomes
-        out = lab.slurm("alpha", "sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", f"{watched_id},{unseen_id}")
-        states = dict(line.split("|", 1) for line in out.stdout.splitlines() if "|" in line)
-        if states.get(unseen_id) == "COMPLETED" and states.get(watched_id, "").startswith("CANCELLED"):
+    for _ in range(60):  # wait until accounting has settled both outcomes (slurmdbd learns Eligible late)
+        out = lab.slurm(
+            "alpha", "sacct", "-X", "-n", "-P", "-o", "JobID,State,Eligible", "-j", f"{watched_id},{unseen_id}"
+        )
+        rows = [line.split("|") for line in out.stdout.splitlines() if line.count("|") == 2]
+        states = {job: (state, eligible) for job, state, eligible in rows}
+        unseen_state, watched_state = states.get(unseen_id, ("", "")), states.get(watched_id, ("", ""))
+        if (
+            unseen_state[0] == "COMPLETED"
+            and watched_state[0].startswith("CANCELLED")
+            and "Unknown" not in (unseen_state[1], watched_state[1])
+        ):
             break
         time.sleep(1)
 

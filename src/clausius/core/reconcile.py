@@ -8,7 +8,8 @@ reports for the window since the last refresh, decide every row to write.
   can lag a few seconds) it is marked missing and finalised by the fallback
   rules only after a grace period: PENDING → CANCELLED, otherwise FAILED
   "killed externally".
-- Jobs only sacct knows (finished while nobody watched) become history, unpinned.
+- Jobs only sacct knows become history; pinned only if they finished between two
+  refreshes of a watched cluster (too quick to be seen in squeue).
 - Pending array remainders (`13_[3-4%2]`) are shown live but never stored:
   their tasks are recorded one by one as they start.
 """
@@ -113,7 +114,14 @@ def _merge_live(known: JobRow | None, seen: JobRow, raw_dependency: str) -> JobR
         raw_dependency,
     )
     return replace(
-        seen, dependencies=[(d.type, d.job_id) for d in deps], first_seen=known.first_seen, missing_since=None
+        seen,
+        dependencies=[(d.type, d.job_id) for d in deps],
+        first_seen=known.first_seen,
+        missing_since=None,
+        std_out=known.std_out,  # squeue does not print log paths: keep what scontrol told us
+        std_err=known.std_err,
+        work_dir=known.work_dir,
+        run_id=known.run_id,
     )
 
 
@@ -127,8 +135,13 @@ def reconcile(
     *,
     already_final: frozenset[str] = frozenset(),
     grace_sec: float = MISSING_GRACE_SEC,
+    watched: bool = False,
 ) -> Reconciliation:
-    """`already_final`: ids of sacct jobs history already holds as final (left untouched, keeping their pin)."""
+    """`already_final`: ids of sacct jobs history already holds as final (left untouched, keeping their pin).
+
+    `watched`: the previous refresh was moments ago, so a job that started and ended in between (never
+    seen in squeue) finished while someone was looking: it is pinned like any other finished job.
+    """
     live: list[JobRow] = []
     writes: list[JobRow] = []
     finalised: list[str] = []
@@ -183,5 +196,9 @@ def reconcile(
     for job_id, record in accounted.items():
         if job_id in in_queue or job_id in known_active or job_id in already_final or is_aggregate(job_id):
             continue
-        writes.append(from_sacct(cluster, record, projects, now))  # finished while nobody watched: history only
+        row = from_sacct(cluster, record, projects, now)
+        if watched and is_terminal(record.state):
+            row = replace(row, pinned=True)
+            finalised.append(job_id)
+        writes.append(row)  # otherwise it finished while nobody watched: history only
     return Reconciliation(live=live, writes=writes, finalised=finalised)

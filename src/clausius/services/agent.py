@@ -14,19 +14,24 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from clausius.core.config_models import Project, ProjectSpec
 from clausius.core.job_record import JobRow
 from clausius.core.job_states import ACTIVE_STATES, is_terminal
-from clausius.core.reconcile import reconcile
+from clausius.core.reconcile import is_aggregate, reconcile
 from clausius.errors import ClausiusError
+from clausius.remote.base import Transport
+from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running
 from clausius.services.projects import ProjectService
 from clausius.services.settings import SettingsService
 from clausius.services.transports import TransportRegistry
+from clausius.slurm.commands import build_sacct_jobs
 from clausius.slurm.errors import SlurmParseError
-from clausius.slurm.refresh import build_refresh_script, parse_refresh
+from clausius.slurm.models import SacctJob
+from clausius.slurm.refresh import RefreshResult, build_refresh_script, parse_refresh
+from clausius.slurm.sacct import parse_sacct
 from clausius.store import jobs_repo
 from clausius.store.database import Database
 
@@ -43,6 +48,8 @@ class Snapshot:
     pinned: list[JobRow] = field(default_factory=list)
     fetched_at: float | None = None  # our clock, after the last good refresh
     remote_clock: float | None = None
+    utc_offset: int = 0
+    just_finished: list[JobRow] = field(default_factory=list)  # finalised by this refresh
 
 
 @dataclass
@@ -80,6 +87,8 @@ class ClusterAgent:
         self._failures = 0
         self._consecutive_failures = 0
         self._last_attempt: float | None = None
+        self.peeks: dict[str, LivePeek] = {}  # progress / early crash signs of running jobs, by job id
+        self._inspecting: asyncio.Task[None] | None = None
 
     # -- demand ---------------------------------------------------------------------------------------
 
@@ -137,6 +146,8 @@ class ClusterAgent:
         self._error = None
         self.snapshot = snapshot
         self._on_change(self.name)
+        if self._inspecting is None or self._inspecting.done():
+            self._inspecting = asyncio.create_task(self._inspect(snapshot), name=f"inspect-{self.name}")
         return snapshot
 
     async def _fetch_and_record(self) -> Snapshot:
@@ -166,7 +177,14 @@ class ClusterAgent:
         final = frozenset(i for i, row in stored.items() if is_terminal(row.state) and i not in known)
         if not sacct_ok:
             known = {}  # without accounting nothing can be finalised this round; just record what is queued
-        outcome = reconcile(self.name, known, parsed.squeue_jobs, sacct_jobs, projects, now, already_final=final)
+        else:
+            sacct_jobs = (*sacct_jobs, *await self._accounting_for_gone(transport, user, known, parsed, sync))
+        watched = self.snapshot.fetched_at is not None and now - self.snapshot.fetched_at < 3 * max(
+            self._settings.get_int("poll_interval_sec"), self._settings.get_int("cache_fresh_sec")
+        )
+        outcome = reconcile(
+            self.name, known, parsed.squeue_jobs, sacct_jobs, projects, now, already_final=final, watched=watched
+        )
         await self._register_projects(outcome.live, projects)
         clock = parsed.clock.epoch if parsed.clock else None
         offset = parsed.clock.utc_offset_sec if parsed.clock else sync.utc_offset
@@ -187,7 +205,74 @@ class ClusterAgent:
             return jobs_repo.pinned(conn, self.name)
 
         pinned = await self._db.write(write)
-        return Snapshot(live=outcome.live, pinned=pinned, fetched_at=time.time(), remote_clock=clock)
+        finished = set(outcome.finalised)
+        return Snapshot(
+            live=outcome.live,
+            pinned=pinned,
+            fetched_at=time.time(),
+            remote_clock=clock,
+            utc_offset=offset or 0,
+            just_finished=[r for r in pinned if r.job_id in finished],
+        )
+
+    async def inspected(self) -> None:
+        """Wait for the log inspection started by the last refresh (tests, and callers wanting crash classes)."""
+        if self._inspecting is not None:
+            await asyncio.shield(self._inspecting)
+
+    async def _inspect(self, snapshot: Snapshot) -> None:
+        """After a refresh: log paths for new jobs, crash classes for finished ones, progress for running ones."""
+        try:
+            transport = await self._transports.get(self.name)
+            timeout = float(max(self._settings.get_int("ssh_timeout"), 5))
+            nbytes = self._settings.get_int("log_tail_bytes")
+            missing = [
+                r for r in [*snapshot.just_finished, *snapshot.live] if not is_aggregate(r.job_id) and not r.std_out
+            ]  # scontrol still knows finished jobs for MinJobAge (default 300 s)
+            paths = await lookup_paths(transport, missing, snapshot.utc_offset, timeout * 2)
+            if paths:
+                await self._db.write(lambda c: jobs_repo.set_paths(c, self.name, paths))
+                snapshot.live = _with_paths(snapshot.live, paths)
+                snapshot.just_finished = _with_paths(snapshot.just_finished, paths)
+            verdicts = await assess_finished(transport, snapshot.just_finished, nbytes, timeout)
+            if verdicts:
+                await self._db.write(lambda c: jobs_repo.upsert(c, verdicts))
+                snapshot.pinned = await self._db.read(lambda c: jobs_repo.pinned(c, self.name))
+            self.peeks = await peek_running(transport, snapshot.live, nbytes, timeout)
+        except ClausiusError as exc:  # insight is best effort; the board itself is already up to date
+            log.info("%s: log inspection failed: %s", self.name, exc)
+            return
+        self._on_change(self.name)
+
+    async def _accounting_for_gone(
+        self,
+        transport: Transport,
+        user: str,
+        known: dict[str, JobRow],
+        parsed: RefreshResult,
+        sync: jobs_repo.SyncState,
+    ) -> tuple[SacctJob, ...]:
+        """One batched `sacct -j` for known jobs that left the queue but are not in the window's records.
+
+        A `-S` window can miss jobs that were never eligible (cancelled while held or waiting on a
+        dependency); asking for them by id finds them. Runs only when such jobs exist.
+        """
+        in_queue = {j.job_id for j in parsed.squeue_jobs or ()}
+        recorded = {j.job_id for j in parsed.sacct_jobs or ()}
+        gone = sorted(i for i in known if i not in in_queue and i not in recorded and not is_aggregate(i))
+        if not gone:
+            return ()
+        timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
+        result = await transport.run(build_sacct_jobs(user, gone[:200]), timeout=timeout)
+        if result.rc != 0:
+            log.info("%s: sacct for %d gone job(s) failed: %s", self.name, len(gone), result.stderr.strip()[:200])
+            return ()
+        offset = parsed.clock.utc_offset_sec if parsed.clock else (sync.utc_offset or 0)
+        try:
+            return tuple(parse_sacct(result.stdout, offset))
+        except SlurmParseError as exc:
+            log.info("%s: sacct output for gone jobs not understood: %s", self.name, exc)
+            return ()
 
     async def _register_projects(self, rows: list[JobRow], known: list[Project]) -> None:
         names = {p.name for p in known}
@@ -229,6 +314,20 @@ class ClusterAgent:
                 if self._next_delay() > 0:
                     continue
             await self.refresh()
+
+
+def _with_paths(rows: list[JobRow], paths: dict[str, tuple[str, str, str]]) -> list[JobRow]:
+    return [
+        replace(
+            r,
+            std_out=paths[r.job_id][0] or None,
+            std_err=paths[r.job_id][1] or None,
+            work_dir=paths[r.job_id][2] or None,
+        )
+        if r.job_id in paths
+        else r
+        for r in rows
+    ]
 
 
 def _record_error(conn: sqlite3.Connection, cluster: str, error: str, at: float) -> None:

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel
 
@@ -33,6 +33,7 @@ from clausius.services.board_models import (
     PendingInfo,
 )
 from clausius.services.clusters import ClusterService
+from clausius.services.inspection import LivePeek
 from clausius.services.interface import current_interface
 from clausius.services.projects import ProjectService
 from clausius.services.settings import SettingsService
@@ -177,7 +178,7 @@ class BoardService:
                         error=status.error,
                         last_success_at=status.last_success_at,
                     ),
-                    projects=_projects(rows, projects, suffixes, background),
+                    projects=_projects(rows, projects, suffixes, background, agent.peeks),
                 )
             )
         content = [(c.name, c.status.state, c.status.error, [p.model_dump() for p in c.projects]) for c in clusters]
@@ -264,7 +265,9 @@ def _add(total: Counts, part: Counts) -> None:
         setattr(total, name, getattr(total, name) + getattr(part, name))
 
 
-def _job_view(row: JobRow, depth: int, parents: list[str], background: Sequence[str]) -> BoardJob:
+def _job_view(
+    row: JobRow, depth: int, parents: list[str], background: Sequence[str], peek: LivePeek | None
+) -> BoardJob:
     pending = None
     if row.state == "PENDING" and row.reason:
         info = explain_reason(row.reason)
@@ -296,7 +299,10 @@ def _job_view(row: JobRow, depth: int, parents: list[str], background: Sequence[
         depth=depth,
         pinned=row.pinned,
         background=is_background(row.name, background),
-        crash=JobCrash(kind=row.crash_kind, line=row.crash_line) if row.crash_kind else None,
+        crash=JobCrash(kind=row.crash_kind, line=row.crash_line)
+        if row.crash_kind
+        else (JobCrash(kind=peek.crash_kind, line=peek.crash_line) if peek and peek.crash_kind else None),
+        progress=peek.progress if peek and row.state == "RUNNING" else None,
         pending=pending,
         can_cancel=not terminal,
         can_dismiss=terminal and row.pinned,
@@ -304,7 +310,11 @@ def _job_view(row: JobRow, depth: int, parents: list[str], background: Sequence[
 
 
 def _projects(
-    rows: list[JobRow], projects: dict[str, Project], suffixes: StageSuffixes, background: Sequence[str]
+    rows: list[JobRow],
+    projects: dict[str, Project],
+    suffixes: StageSuffixes,
+    background: Sequence[str],
+    peeks: Mapping[str, LivePeek],
 ) -> list[BoardProject]:
     by_project: dict[str, list[JobRow]] = defaultdict(list)
     for row in rows:
@@ -335,7 +345,7 @@ def _projects(
         runs = []
         for group in groups:
             jobs = [
-                _job_view(by_id[j], group.depth.get(j, 0), list(group.parents.get(j, ())), background)
+                _job_view(by_id[j], group.depth.get(j, 0), list(group.parents.get(j, ())), background, peeks.get(j))
                 for j in group.job_ids
                 if j in by_id
             ]

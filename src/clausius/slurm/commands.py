@@ -125,9 +125,17 @@ def build_sacct_since(
 
 
 def build_sacct_jobs(user: str, job_ids: Iterable[str | int]) -> list[str]:
-    """Accounting records of selected jobs (one invocation, ids comma-separated)."""
+    """Accounting records of selected jobs (one invocation, ids comma-separated).
+
+    No `-u` here: combined with `--jobs`, a user filter makes sacct apply a time window on the
+    *eligible* time, which slurmdbd learns a few seconds after a short job ended — so a job that
+    just finished would be missing (seen on the lab). The ids select the jobs; `user` is still
+    validated so callers cannot pass anything odd.
+    """
     ids = validate.job_ids(job_ids)
-    return [*sacct_base(user), f"--jobs={','.join(ids)}"]
+    base = sacct_base(user)
+    without_user = [arg for i, arg in enumerate(base) if arg != "-u" and (i == 0 or base[i - 1] != "-u")]
+    return [*without_user, f"--jobs={','.join(ids)}"]
 
 
 def build_scontrol_job(job_id: str | int) -> list[str]:

@@ -43,6 +43,14 @@ def upsert(conn: sqlite3.Connection, rows: Iterable[JobRow]) -> None:
     )
 
 
+def set_paths(conn: sqlite3.Connection, cluster: str, paths: dict[str, tuple[str, str, str]]) -> None:
+    """Log locations reported by scontrol (StdOut, StdErr, WorkDir)."""
+    conn.executemany(
+        "UPDATE jobs SET std_out = ?, std_err = ?, work_dir = ? WHERE cluster = ? AND job_id = ?",
+        [(out or None, err or None, work or None, cluster, job_id) for job_id, (out, err, work) in paths.items()],
+    )
+
+
 def get(conn: sqlite3.Connection, cluster: str, job_id: str) -> JobRow | None:
     r = conn.execute("SELECT * FROM jobs WHERE cluster = ? AND job_id = ?", (cluster, job_id)).fetchone()
     return None if r is None else _from_db(r)
