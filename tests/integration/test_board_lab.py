@@ -39,7 +39,7 @@ def test_board_groups_the_demo_into_projects_and_dependency_chains(
         return await services.board.read(force=True)
 
     board = run_with(services, scenario)
-    assert [c.name for c in board.clusters] == ["alpha", "beta"]
+    assert [c.name for c in board.clusters] == ["alpha", "beta", "local"]  # this machine comes last
     assert all(c.status.state == "live" for c in board.clusters), [c.status for c in board.clusters]
     alpha = next(c for c in board.clusters if c.name == "alpha")
     hle = next(p for p in alpha.projects if p.name == "hle")

@@ -69,17 +69,18 @@ class Services:
         clusters = ClusterService(db)
         projects = ProjectService(db)
         transports = TransportRegistry(boot, db, settings)
+        registry = RegistryService(db)
         return cls(
             boot=boot,
             db=db,
             settings=settings,
             clusters=clusters,
-            registry=RegistryService(db),
+            registry=registry,
             projects=projects,
             backups=BackupService(boot, db, settings),
             legacy=LegacyImportService(db, settings.reload_sync),
             transports=transports,
-            board=BoardService(db, settings, transports, clusters, projects),
+            board=BoardService(db, settings, transports, clusters, projects, registry),
         )
 
     async def health(self) -> Health:

@@ -18,8 +18,9 @@ from clausius.core.job_record import JobRow
 from clausius.core.job_states import FAILED_STATES, is_terminal, state_rank
 from clausius.core.naming import StageSuffixes, compile_stage_suffixes, is_background
 from clausius.core.pending import explain_reason
+from clausius.core.processes import parse_process_job_id
 from clausius.core.runs import RunJob, group_runs
-from clausius.errors import InvalidInput, NotFound
+from clausius.errors import ClausiusError, InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
 from clausius.services.board_models import (
     Board,
@@ -35,7 +36,9 @@ from clausius.services.board_models import (
 from clausius.services.clusters import ClusterService
 from clausius.services.inspection import LivePeek
 from clausius.services.interface import current_interface
+from clausius.services.local_agent import LOCAL, LocalAgent
 from clausius.services.projects import ProjectService
+from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
 from clausius.services.transports import TransportRegistry
 from clausius.slurm.commands import build_scancel
@@ -66,12 +69,14 @@ class BoardService:
         transports: TransportRegistry,
         clusters: ClusterService,
         projects: ProjectService,
+        registry: RegistryService,
     ) -> None:
         self._db = db
         self._settings = settings
         self._transports = transports
         self._clusters = clusters
         self._projects = projects
+        self._registry = registry
         self.agents: dict[str, ClusterAgent] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._polling = False
@@ -81,8 +86,15 @@ class BoardService:
     # -- agents ---------------------------------------------------------------------------------------
 
     async def sync_agents(self) -> dict[str, ClusterAgent]:
-        names = set(await self._clusters.names())
+        names = {*await self._clusters.names(), LOCAL}
         for name in names - set(self.agents):
+            if name == LOCAL:
+                self.agents[name] = LocalAgent(
+                    self._registry, self._db, self._settings, self._transports, self._projects, self._notify
+                )
+                if self._polling:
+                    self._tasks[name] = asyncio.create_task(self.agents[name].run(), name=f"agent-{name}")
+                continue
             self.agents[name] = ClusterAgent(
                 name, self._db, self._settings, self._transports, self._projects, self._notify
             )
@@ -147,7 +159,7 @@ class BoardService:
         chosen = (
             [agents[c] if c in agents else await self.agent(c) for c in clusters]
             if clusters
-            else [agents[n] for n in sorted(agents)]
+            else [agents[n] for n in sorted(agents, key=lambda n: (n == LOCAL, n))]
         )
         for agent in chosen:
             agent.touch()
@@ -193,8 +205,10 @@ class BoardService:
             raise InvalidInput("no job ids given")
         if len(job_ids) > 1000:
             raise InvalidInput("at most 1000 jobs per cancel")
-        argv = build_scancel(job_ids)  # validates every id before anything runs
         agent = await self.agent(cluster)
+        if isinstance(agent, LocalAgent) and any(parse_process_job_id(j) is not None for j in job_ids):
+            return await self._kill_local(agent, job_ids)
+        argv = build_scancel(job_ids)  # validates every id before anything runs
         transport = await self._transports.get(cluster)
         result = await transport.run(argv, timeout=float(max(self._settings.get_int("ssh_timeout"), 5) * 2))
         outcome = parse_scancel(job_ids, result.rc, result.stderr)
@@ -209,6 +223,22 @@ class BoardService:
         agent.touch()
         await agent.refresh()
         return CancelOutcome(cluster=cluster, cancelled=cancelled, errors=errors)
+
+    async def _kill_local(self, agent: LocalAgent, job_ids: Sequence[str]) -> CancelOutcome:
+        cancelled: list[str] = []
+        errors: dict[str, str] = {}
+        for job_id in job_ids:
+            try:
+                if await agent.kill(job_id):
+                    cancelled.append(job_id)
+                else:
+                    errors[job_id] = "already ended"
+            except ClausiusError as exc:
+                errors[job_id] = exc.message
+        interface = current_interface.get()
+        await self._db.write(lambda c: config_repo.audit(c, interface, "kill_local", LOCAL, json.dumps(cancelled)))
+        await agent.refresh()
+        return CancelOutcome(cluster=LOCAL, cancelled=cancelled, errors=errors)
 
     async def dismiss(self, cluster: str, job_ids: Sequence[str]) -> int:
         agent = await self.agent(cluster)

@@ -8,6 +8,7 @@ old connections.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,7 @@ class TransportRegistry:
     async def remote_user(self, name: str) -> str:
         """The user the cluster's commands run as (record, else ~/.ssh/config, else bootstrap default)."""
         if name == LOCAL:
-            return self._boot.ssh_user
+            return getpass.getuser()
         row, keys = await self._record(name)
         resolved = await asyncio.to_thread(resolve, self._endpoint(row, keys))
         return resolved.user
