@@ -23,6 +23,7 @@ from clausius.core.runs import RunJob, group_runs
 from clausius.errors import ClausiusError, InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
 from clausius.services.board_models import (
+    AgentReport,
     Board,
     BoardCluster,
     BoardJob,
@@ -196,6 +197,27 @@ class BoardService:
         content = [(c.name, c.status.state, c.status.error, [p.model_dump() for p in c.projects]) for c in clusters]
         version = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:20]
         return Board(version=version, generated_at=time.time(), counts=total, clusters=clusters)
+
+    async def reports(self) -> list[AgentReport]:
+        """Per-cluster counters; reading them is not demand (it contacts nobody)."""
+        cached = self._transports.cached()
+        result = []
+        for name, agent in sorted((await self.sync_agents()).items()):
+            status = agent.status()
+            stats = cached[name].stats() if name in cached else None
+            result.append(
+                AgentReport(
+                    cluster=name,
+                    state=status.state,
+                    refreshes=status.refreshes,
+                    failures=status.failures,
+                    connections_opened=stats.connections_opened if stats else 0,
+                    commands_run=stats.commands_run if stats else 0,
+                    commands_failed=stats.commands_failed if stats else 0,
+                    polling=agent.wanted(),
+                )
+            )
+        return result
 
     # -- actions --------------------------------------------------------------------------------------
 

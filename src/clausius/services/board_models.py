@@ -99,3 +99,16 @@ class Board(BaseModel):
     generated_at: float
     counts: Counts
     clusters: list[BoardCluster]
+
+
+class AgentReport(BaseModel):
+    """Cost counters of one cluster's agent and transport (for status pages and benchmarks)."""
+
+    cluster: str
+    state: str
+    refreshes: int
+    failures: int
+    connections_opened: int
+    commands_run: int
+    commands_failed: int
+    polling: bool = Field(description="Someone asked within the demand window.")

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from clausius.services.board import CancelOutcome
-from clausius.services.board_models import Board
+from clausius.services.board_models import AgentReport, Board
 from clausius.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["board"])
@@ -39,6 +39,12 @@ async def board(
     return Response(
         current.model_dump_json(), media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"}
     )
+
+
+@router.get("/agents")
+async def agents(services: ServicesDep) -> list[AgentReport]:
+    """Per-cluster agent status and cost counters (refreshes, SSH connections, commands)."""
+    return await services.board.reports()
 
 
 @router.get("/board/stream")
