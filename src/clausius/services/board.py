@@ -79,6 +79,8 @@ class BoardService:
         self._projects = projects
         self._registry = registry
         self.agents: dict[str, ClusterAgent] = {}
+        self._cache: dict[tuple[str, ...], tuple[object, Board, bytes]] = {}
+        self._building: dict[tuple[tuple[str, ...], object], asyncio.Future[tuple[Board, bytes]]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._polling = False
         self._changed = asyncio.Condition()
@@ -156,6 +158,17 @@ class BoardService:
         self, *, clusters: Sequence[str] | None = None, force: bool = False, wait_first: bool = False
     ) -> Board:
         """The board from memory (never waits on SSH unless `force`); reading registers demand."""
+        return (await self.read_with_json(clusters=clusters, force=force, wait_first=wait_first))[0]
+
+    async def read_with_json(
+        self, *, clusters: Sequence[str] | None = None, force: bool = False, wait_first: bool = False
+    ) -> tuple[Board, bytes]:
+        """The board and its JSON, rebuilt only when something it shows changed.
+
+        Building a board of thousands of jobs takes a while, so it runs in a worker thread
+        and its result is reused until an agent reports a change, a cluster's status
+        changes, projects change or a display setting changes.
+        """
         agents = await self.sync_agents()
         chosen = (
             [agents[c] if c in agents else await self.agent(c) for c in clusters]
@@ -168,8 +181,34 @@ class BoardService:
         if pending:
             deadline = float(max(self._settings.get_int("ssh_timeout"), 5) * 2) + 5
             await asyncio.wait([asyncio.ensure_future(a.refresh()) for a in pending], timeout=deadline)
-        projects = {p.name: p for p in await self._projects.list()}
-        return self._build(chosen, projects)
+        project_list = await self._projects.list()
+        key = (
+            self._generation,
+            tuple((p.name, p.color, p.emoji) for p in project_list),
+            tuple(self._settings.get_list("stage_suffixes")),
+            tuple(self._settings.get_list("background_run_suffixes")),
+            tuple((a.name, a.status().state, a.status().error) for a in chosen),
+        )
+        names = tuple(a.name for a in chosen)
+        cached = self._cache.get(names)
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        building = self._building.get((names, key))
+        if building is None:  # single flight: readers arriving during a build share it
+            projects = {p.name: p for p in project_list}
+            building = asyncio.ensure_future(self._build_and_encode(chosen, projects))
+            self._building[(names, key)] = building
+            building.add_done_callback(lambda _: self._building.pop((names, key), None))
+        board, encoded = await asyncio.shield(building)
+        self._cache[names] = (key, board, encoded)
+        return board, encoded
+
+    async def _build_and_encode(
+        self, chosen: Sequence[ClusterAgent], projects: dict[str, Project]
+    ) -> tuple[Board, bytes]:
+        board = await asyncio.to_thread(self._build, chosen, projects)
+        encoded = await asyncio.to_thread(board.model_dump_json)
+        return board, encoded.encode()
 
     def _build(self, agents: Sequence[ClusterAgent], projects: dict[str, Project]) -> Board:
         suffixes = compile_stage_suffixes(self._settings.get_list("stage_suffixes"))

@@ -55,9 +55,11 @@ def build_squeue_user(user: str, *, include_finished: bool = False) -> list[str]
     """The user's jobs in the fixed squeue format (no header).
 
     `include_finished` adds `-t all`: jobs that ended within MinJobAge also show,
-    with their final state.
+    with their final state. `--local` skips the federation lookup: without it every
+    squeue costs slurmctld an extra REQUEST_FED_INFO RPC (3 RPCs instead of 2, measured
+    with sdiag on the lab), and clausius treats each cluster on its own anyway.
     """
-    argv = [*TIME_ENV, "squeue", "--noheader", "-u", validate.name(user, "user")]
+    argv = [*TIME_ENV, "squeue", "--local", "--noheader", "-u", validate.name(user, "user")]
     if include_finished:
         argv += ["-t", "all"]
     return [*argv, "-o", SQUEUE_FORMAT]

@@ -32,13 +32,11 @@ class Changed(BaseModel):
 async def board(
     request: Request, services: ServicesDep, force: bool = False, cluster: Annotated[list[str] | None, Query()] = None
 ) -> Response:
-    current = await services.board.read(clusters=cluster, force=force)
+    current, body = await services.board.read_with_json(clusters=cluster, force=force)
     etag = f'"{current.version}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    return Response(
-        current.model_dump_json(), media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"}
-    )
+    return Response(body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
 @router.get("/agents")
@@ -55,10 +53,10 @@ async def board_stream(request: Request, services: ServicesDep) -> StreamingResp
         last_version = ""
         generation = services.board.generation
         while not await request.is_disconnected():
-            current = await services.board.read()  # an open stream is demand: keeps the clusters polled
+            current, body = await services.board.read_with_json()  # an open stream is demand: keeps polling on
             if current.version != last_version:
                 last_version = current.version
-                yield f"event: board\nid: {current.version}\ndata: {current.model_dump_json()}\n\n"
+                yield f"event: board\nid: {current.version}\ndata: {body.decode()}\n\n"
             else:
                 yield ": keepalive\n\n"
             generation = await services.board.wait_for_change(generation, KEEPALIVE_SEC)
