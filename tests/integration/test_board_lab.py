@@ -12,7 +12,7 @@ import pytest
 
 from clausius.core.config_models import ClusterSpec
 from clausius.services.app import Services
-from clausius.services.board_models import Board, BoardJob
+from clausius.services.board_models import Board, BoardJob, PriorityFactors
 from clausius.store import jobs_repo
 from tests.integration.conftest import lab_bootstrap, run_with
 from tests.labkit import Lab
@@ -162,3 +162,48 @@ def test_twenty_concurrent_readers_cause_one_refresh_per_interval(services: Serv
     assert reads > 500  # the readers really read, concurrently, the whole time
     assert 2 <= refreshes <= 4  # 16 s at a 5 s interval: the same as for one reader
     assert 1 <= rpcs <= refreshes + 1  # slurmctld saw one squeue per refresh, not one per reader
+
+
+def test_pending_job_explained_with_reason_estimate_and_priority_factors(
+    services: Services, lab: Lab, demo: dict[str, dict[str, str]]
+) -> None:
+    # Both GPU nodes, exclusively, while the demo's GPU jobs hold them: it must wait for resources.
+    submitted = lab.slurm(
+        "alpha",
+        "sbatch",
+        "--parsable",
+        "-D",
+        "/home/alice/jobs",
+        "-J",
+        "needs-both-gpu-nodes",
+        "-p",
+        "gpu",
+        "-N",
+        "2",
+        "--exclusive",
+        "--gres=gpu:h100:8",
+        "-t",
+        "10",
+        "--wrap",
+        "sleep 60",
+    )
+    job_id = submitted.stdout.strip()
+    assert submitted.returncode == 0, submitted.stderr
+    time.sleep(6)  # one backfill pass (bf_interval=5) sets the reason and a start estimate
+    try:
+
+        async def scenario() -> tuple[BoardJob, PriorityFactors, PriorityFactors]:
+            board = await services.board.read(force=True)
+            waiting = await services.board.pending_details("alpha", job_id)
+            dependent = await services.board.pending_details("alpha", demo["alpha"]["needs-long"])
+            return _jobs(board, "alpha")["needs-both-gpu-nodes"], waiting, dependent
+
+        job, waiting, dependent = run_with(services, scenario)
+    finally:
+        lab.slurm("alpha", "scancel", job_id)
+    assert job.state == "PENDING" and job.pending is not None and job.pending.blocker in ("resources", "priority")
+    assert waiting.pending is not None and waiting.pending.short == job.pending.short
+    assert waiting.priority is not None and waiting.priority > 0  # sprio's factors for this very job
+    assert waiting.fairshare is not None and waiting.age is not None
+    assert dependent.pending is not None and dependent.pending.blocker == "dependency"
+    assert dependent.priority is None and dependent.note  # sprio lists no dependency-blocked jobs: said so

@@ -19,6 +19,7 @@ from clausius.core.job_states import FAILED_STATES, is_terminal, state_rank
 from clausius.core.naming import StageSuffixes, compile_stage_suffixes, is_background
 from clausius.core.pending import explain_reason
 from clausius.core.processes import parse_process_job_id
+from clausius.core.reconcile import is_aggregate
 from clausius.core.runs import RunJob, group_runs
 from clausius.errors import ClausiusError, InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
@@ -33,6 +34,7 @@ from clausius.services.board_models import (
     Counts,
     JobCrash,
     PendingInfo,
+    PriorityFactors,
 )
 from clausius.services.clusters import ClusterService
 from clausius.services.inspection import LivePeek
@@ -42,8 +44,10 @@ from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
 from clausius.services.transports import TransportRegistry
-from clausius.slurm.commands import build_scancel
+from clausius.slurm.commands import build_scancel, build_sprio
+from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.scancel import parse_scancel
+from clausius.slurm.shares import parse_sprio
 from clausius.store import config_repo, jobs_repo
 from clausius.store.database import Database
 
@@ -257,6 +261,38 @@ class BoardService:
                 )
             )
         return result
+
+    async def pending_details(self, cluster: str, job_id: str) -> PriorityFactors:
+        """On demand (a tooltip or an agent asking): one sprio for one pending job, not on every refresh."""
+        agent = await self.agent(cluster)
+        row = next((r for r in agent.snapshot.live if r.job_id == job_id), None)
+        if row is None:
+            raise NotFound(f"job {job_id} is not in {cluster}'s queue")
+        view = _job_view(row, 0, [], [], None)
+        details = PriorityFactors(cluster=cluster, job_id=job_id, state=row.state, pending=view.pending)
+        if row.state != "PENDING" or is_aggregate(job_id):
+            return details.model_copy(update={"note": "priority factors exist only for single pending jobs"})
+        transport = await self._transports.get(cluster)
+        result = await transport.run(
+            build_sprio(job_ids=[job_id]), timeout=float(max(self._settings.get_int("ssh_timeout"), 5))
+        )
+        try:
+            factors = next((f for f in parse_sprio(result.stdout) if f.job_id == job_id), None)
+        except SlurmParseError:
+            factors = None
+        if factors is None:
+            note = (result.stderr.strip() or "sprio reported nothing (no multifactor priority?)")[:200]
+            return details.model_copy(update={"note": note})
+        return details.model_copy(
+            update={
+                "priority": factors.priority,
+                "age": factors.age,
+                "fairshare": factors.fairshare,
+                "jobsize": factors.jobsize,
+                "partition": factors.partition_factor,
+                "qos": factors.qos_factor,
+            }
+        )
 
     # -- actions --------------------------------------------------------------------------------------
 

@@ -112,3 +112,19 @@ class AgentReport(BaseModel):
     commands_run: int
     commands_failed: int
     polling: bool = Field(description="Someone asked within the demand window.")
+
+
+class PriorityFactors(BaseModel):
+    """Why a pending job waits: Slurm's reason in plain words, its start estimate and priority factors."""
+
+    cluster: str
+    job_id: str
+    state: str
+    pending: PendingInfo | None
+    priority: float | None = None
+    age: float | None = None
+    fairshare: float | None = None
+    jobsize: float | None = None
+    partition: float | None = None
+    qos: float | None = None
+    note: str | None = Field(default=None, description="Why factors are missing, when they are.")

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from clausius.services.board import CancelOutcome
-from clausius.services.board_models import AgentReport, Board
+from clausius.services.board_models import AgentReport, Board, PriorityFactors
 from clausius.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["board"])
@@ -64,6 +64,12 @@ async def board_stream(request: Request, services: ServicesDep) -> StreamingResp
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
+
+
+@router.get("/clusters/{name}/jobs/{job_id}/pending")
+async def pending_details(name: NameParam, job_id: JobParam, services: ServicesDep) -> PriorityFactors:
+    """Why a pending job waits: reason, start estimate and sprio factors (asked for this job only)."""
+    return await services.board.pending_details(name, job_id)
 
 
 @router.post("/clusters/{name}/jobs/cancel")

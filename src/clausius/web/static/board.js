@@ -225,7 +225,28 @@ function connect() {
   source.addEventListener("error", () => liveEl.classList.remove("on"));  // EventSource reconnects by itself
 }
 
+async function explainPending(event) {
+  const badge = event.target.closest(".state-pending");
+  if (!badge || badge.dataset.explained) return;
+  badge.dataset.explained = "1";
+  const [cluster, job] = badge.closest("tr.job").dataset.job.split(/:(.*)/s);
+  try {
+    const info = await api(`/api/clusters/${encodeURIComponent(cluster)}/jobs/${encodeURIComponent(job)}/pending`);
+    const lines = [badge.title];
+    const factor = (label, value) => (value === null || value === undefined ? null : `${label} ${value}`);
+    const factors = [factor("priority", info.priority), factor("fair-share", info.fairshare),
+      factor("age", info.age), factor("size", info.jobsize), factor("partition", info.partition),
+      factor("QOS", info.qos)].filter(Boolean);
+    if (factors.length) lines.push(`priority factors: ${factors.join(", ")}`);
+    if (info.note) lines.push(info.note);
+    badge.title = lines.filter(Boolean).join("\n");
+  } catch (err) {
+    badge.dataset.explained = "";
+  }
+}
+
 boardEl.addEventListener("click", onAction);
+boardEl.addEventListener("mouseover", explainPending);
 setInterval(tickElapsed, 1000);
 connect();
 window.clausiusBoard = { get last() { return lastBoard; } };
