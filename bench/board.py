@@ -3,7 +3,9 @@
     sudo .venv/bin/python bench/board.py [--seconds 60] [--jobs 5000]
 
 1. Latency: `GET /api/board` (full body and 304) with 2 clusters, each holding the
-   lab's live jobs plus N pinned history rows.
+   lab's live jobs plus N finished jobs pinned on the board: real array jobs
+   (`--array`, 1,000 tasks each: Slurm's default MaxArraySize) run on the lab while
+   the board watches (or, with --synthetic, N stored rows per cluster).
 2. Cost of watching, per cluster per minute, with 1 viewer vs 5 tabs + 3 readers:
    SSH connections opened (sshd log), remote commands (the agent's counters),
    slurmctld RPCs by type (sdiag deltas), and job steps created (sdiag
@@ -56,6 +58,59 @@ def sdiag(cluster: str) -> dict[str, int]:
 
 def accepted(log: Path) -> int:
     return log.read_text(errors="replace").count("Accepted publickey for") if log.exists() else 0
+
+
+def submit_arrays(env: dict[str, object], per_cluster: int) -> None:
+    """Real array jobs of tiny tasks on both clusters; they finish while the board watches."""
+    clusters = env["clusters"]
+    assert isinstance(clusters, dict)
+    for cluster in CLUSTERS:
+        conf = clusters[cluster]["slurm_conf"]
+        for start in range(0, per_cluster, 1000):
+            last = min(start + 1000, per_cluster) - 1
+            subprocess.run(
+                [
+                    "runuser",
+                    "-u",
+                    "alice",
+                    "--",
+                    "env",
+                    f"SLURM_CONF={conf}",
+                    "sbatch",
+                    "--parsable",
+                    "-D",
+                    "/home/alice/jobs",
+                    "-J",
+                    "bench_sweep_tiny",
+                    "-p",
+                    "debug",
+                    "-c",
+                    "1",
+                    "--mem=10M",
+                    "-t",
+                    "1",
+                    "-o",
+                    "/dev/null",
+                    f"--array=0-{last - start}",
+                    "--wrap",
+                    "true",
+                ],
+                check=True,
+                capture_output=True,
+            )
+
+
+def wait_for_pinned(url: str, per_cluster: int, limit: float) -> dict[str, int]:
+    deadline = time.monotonic() + limit
+    counts: dict[str, int] = {}
+    with httpx.Client(timeout=120) as http:
+        while time.monotonic() < deadline:
+            board = http.get(f"{url}/api/board").json()
+            counts = {c["name"]: c["counts"]["completed"] + c["counts"]["failed"] for c in board["clusters"]}
+            if all(counts.get(c, 0) >= per_cluster for c in CLUSTERS):
+                break
+            time.sleep(10)
+    return counts
 
 
 def seed_history(db_path: Path, per_cluster: int) -> None:
@@ -176,6 +231,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--synthetic", action="store_true", help="store N rows instead of running array jobs")
     args = parser.parse_args()
     env = lab_env()
     with tempfile.TemporaryDirectory() as tmp:
@@ -196,7 +252,8 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-        seed_history(data / "history.db", args.jobs)
+        if args.synthetic:
+            seed_history(data / "history.db", args.jobs)
         port = 7390
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
@@ -213,6 +270,11 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             httpx.get(f"{url}/api/board?force=true", timeout=60)
+            pinned: dict[str, int] = {}
+            if not args.synthetic:
+                with Watchers(url, viewers=1, readers=0):
+                    submit_arrays(env, args.jobs)
+                    pinned = wait_for_pinned(url, args.jobs, limit=900)
             time.sleep(3)
             one = measure(url, env, args.seconds, viewers=1, readers=0)
             many = measure(url, env, args.seconds, viewers=5, readers=3)
@@ -222,7 +284,10 @@ def main() -> None:
             server.wait(timeout=30)
 
     console = Console(width=130)
-    table = Table(title=f"GET /api/board, 2 clusters × (live lab jobs + {args.jobs} pinned), body {size / 1e6:.1f} MB")
+    source = "stored rows" if args.synthetic else f"finished array tasks, pinned: {pinned}"
+    table = Table(
+        title=f"GET /api/board, 2 clusters × (live lab jobs + {args.jobs} {source}), body {size / 1e6:.1f} MB"
+    )
     for column in ("request", "p50 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "request" else "right")
     for label, values in (("full board", full), ("If-None-Match (304)", cached)):
