@@ -57,6 +57,17 @@ def test_board_groups_the_demo_into_projects_and_dependency_chains(
     assert board.counts.running >= 3 and board.counts.pending >= 3
     again = run_with(services, lambda: services.board.read())
     assert again.version == board.version  # nothing changed, so neither did the version (ETag)
+    chain_ids = [
+        demo["alpha"][n]
+        for n in ("hle_mpsf_nem120b-r9", "hle_mpsf_nem120b-r9-judge-rs0", "hle_mpsf_nem120b-r9-summarize-results")
+    ]
+    stored = services.db.read_sync(lambda c: jobs_repo.get_many(c, "alpha", chain_ids))
+    run_ids = {stored[j].run_id for j in chain_ids}
+    assert len(run_ids) == 1 and None not in run_ids  # the grouping is persisted with the jobs
+    label = services.db.read_sync(
+        lambda c: c.execute("SELECT label, project FROM runs WHERE run_id = ?", (next(iter(run_ids)),)).fetchone()
+    )
+    assert tuple(label) == ("hle_mpsf_nem120b-r9", "hle")
 
 
 def test_history_is_exact_after_the_service_was_down(lab: Lab, tmp_path: Path, demo: dict[str, dict[str, str]]) -> None:

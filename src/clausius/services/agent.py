@@ -20,7 +20,9 @@ from typing import Literal
 from clausius.core.config_models import Project, ProjectSpec
 from clausius.core.job_record import JobRow
 from clausius.core.job_states import ACTIVE_STATES, is_terminal
+from clausius.core.naming import compile_stage_suffixes
 from clausius.core.reconcile import is_aggregate, reconcile
+from clausius.core.runs import RunJob, group_runs
 from clausius.errors import ClausiusError
 from clausius.remote.base import Transport
 from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running
@@ -189,8 +191,11 @@ class ClusterAgent:
         clock = parsed.clock.epoch if parsed.clock else None
         offset = parsed.clock.utc_offset_sec if parsed.clock else sync.utc_offset
 
+        runs, members = self._grouping(outcome.writes)
+
         def write(conn: sqlite3.Connection) -> list[JobRow]:
             jobs_repo.upsert(conn, outcome.writes)
+            jobs_repo.record_runs(conn, self.name, runs, members, now)
             jobs_repo.put_sync(
                 conn,
                 jobs_repo.SyncState(
@@ -243,6 +248,44 @@ class ClusterAgent:
             log.info("%s: log inspection failed: %s", self.name, exc)
             return
         self._on_change(self.name)
+
+    def _grouping(
+        self, rows: list[JobRow]
+    ) -> tuple[list[tuple[str, str, str | None, str | None, str]], dict[str, str]]:
+        """Run groups of the stored rows of this refresh, to persist (jobs keep their first run)."""
+        suffixes = compile_stage_suffixes(self._settings.get_list("stage_suffixes"))
+        by_id = {r.job_id: r for r in rows}
+        groups = group_runs(
+            [
+                RunJob(
+                    cluster=r.cluster,
+                    job_id=r.job_id,
+                    name=r.name,
+                    state=r.state,
+                    submit_time=r.submit_time,
+                    start_time=r.start_time,
+                    end_time=r.end_time,
+                    dependencies=tuple(r.dependencies),
+                    known_run_id=r.run_id,
+                )
+                for r in rows
+            ],
+            suffixes,
+        )
+        runs, members = [], {}
+        for group in groups:
+            root = by_id.get(group.root_job_id)
+            runs.append(
+                (
+                    group.run_id,
+                    group.label,
+                    root.project if root else None,
+                    root.campaign if root else None,
+                    group.root_job_id,
+                )
+            )
+            members.update(dict.fromkeys(group.job_ids, group.run_id))
+        return runs, members
 
     async def _accounting_for_gone(
         self,

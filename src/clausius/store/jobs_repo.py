@@ -128,3 +128,28 @@ def put_sync(conn: sqlite3.Connection, state: SyncState) -> None:
         "last_error_at = excluded.last_error_at",
         data,
     )
+
+
+def record_runs(
+    conn: sqlite3.Connection,
+    cluster: str,
+    runs: Sequence[tuple[str, str, str | None, str | None, str]],
+    members: dict[str, str],
+    now: float,
+) -> None:
+    """Persist run grouping: `runs` rows (run_id, label, project, campaign, root) and each job's run_id.
+
+    A job keeps the run it was first grouped into, so finished jobs keep their structure.
+    """
+    conn.executemany(
+        "INSERT INTO runs (run_id, cluster, label, project, campaign, root_job_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET updated_at = excluded.updated_at",
+        [
+            (run_id, cluster, label, project, campaign, root, now, now)
+            for run_id, label, project, campaign, root in runs
+        ],
+    )
+    conn.executemany(
+        "UPDATE jobs SET run_id = ? WHERE cluster = ? AND job_id = ? AND run_id IS NULL",
+        [(run_id, cluster, job_id) for job_id, run_id in members.items()],
+    )
