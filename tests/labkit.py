@@ -6,8 +6,10 @@ in CI (CI=true) a missing lab is a failure, never a silent skip.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -80,6 +82,27 @@ class Lab:
     def ssh_down(self, cluster: str, *, freeze: bool = False) -> None:
         proc = lab_cli("ssh-down", cluster, *(["--freeze"] if freeze else []))
         assert proc.returncode == 0, proc.stderr
+
+    def sshd_pid(self, cluster: str) -> str:
+        return Path(self.cluster(cluster)["sshd_pidfile"]).read_text().strip()
+
+    def crash_login_node(self, cluster: str) -> None:
+        """What a crashing login node does: every session process dies, then the listener stops."""
+        listener = self.sshd_pid(cluster)
+        children: dict[str, list[str]] = {}
+        table = subprocess.run(["ps", "-eo", "pid,ppid"], capture_output=True, text=True, check=True).stdout
+        for line in table.splitlines()[1:]:
+            pid, ppid = line.split()
+            children.setdefault(ppid, []).append(pid)
+        doomed, queue = [], list(children.get(listener, []))
+        while queue:
+            pid = queue.pop()
+            doomed.append(pid)
+            queue.extend(children.get(pid, []))
+        for pid in doomed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        self.ssh_down(cluster)
 
 
 def require_lab() -> Lab:

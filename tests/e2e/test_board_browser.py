@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -55,32 +50,13 @@ def test_submitted_job_appears_live_and_is_cancelled_from_the_ui(page: Page, ser
     assert state.startswith("CANCELLED")
 
 
-def _kill_login_node(lab: Lab, cluster: str) -> None:
-    """Stop the login node's sshd and every session it serves, as a crashed node would."""
-    listener = Path(lab.cluster(cluster)["sshd_pidfile"]).read_text().strip()
-    table = subprocess.run(["ps", "-eo", "pid,ppid"], capture_output=True, text=True, check=True).stdout
-    children: dict[str, list[str]] = {}
-    for line in table.splitlines()[1:]:
-        pid, ppid = line.split()
-        children.setdefault(ppid, []).append(pid)
-    doomed, queue = [], list(children.get(listener, []))
-    while queue:
-        pid = queue.pop()
-        doomed.append(pid)
-        queue.extend(children.get(pid, []))
-    for pid in doomed:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), signal.SIGKILL)
-    lab.ssh_down(cluster)
-
-
 def test_a_dead_login_node_turns_its_cluster_unreachable_while_the_other_updates(
     page: Page, served: Served, lab: Lab
 ) -> None:
     page.goto(served.url)
     expect(page.locator('section[data-cluster="beta"] .status-badge')).to_have_text("live", timeout=30_000)
     try:
-        _kill_login_node(lab, "alpha")
+        lab.crash_login_node("alpha")
         expect(page.locator('section[data-cluster="alpha"] .status-badge')).to_have_text("unreachable", timeout=60_000)
         expect(page.locator('section[data-cluster="alpha"] .cluster-error')).to_contain_text("alpha")
         submitted = lab.slurm(

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -80,27 +75,6 @@ def test_frozen_login_node_fails_within_the_deadline_and_recovers(
     print(f"alpha failed {outcome['failed_after']:.1f}s after the freeze; recovered in {outcome['recovered_in']:.1f}s")
 
 
-def _kill_sessions(listener: str) -> None:
-    """What a crashing login node does to established connections: every session process dies."""
-    children: dict[str, list[str]] = {}
-    table = subprocess.run(["ps", "-eo", "pid,ppid"], capture_output=True, text=True, check=True).stdout
-    for line in table.splitlines()[1:]:
-        pid, ppid = line.split()
-        children.setdefault(ppid, []).append(pid)
-    doomed, queue = [], list(children.get(listener, []))
-    while queue:
-        pid = queue.pop()
-        doomed.append(pid)
-        queue.extend(children.get(pid, []))
-    for pid in doomed:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), signal.SIGKILL)
-
-
-def _pid(lab: Lab, cluster: str) -> str:
-    return Path(lab.cluster(cluster)["sshd_pidfile"]).read_text().strip()
-
-
 def test_login_node_dying_mid_command_fails_fast_and_recovers(services: Services, lab: Lab, restore_ssh: None) -> None:
     async def scenario() -> tuple[float, str, float, list[int]]:
         alpha = await services.transports.get("alpha")
@@ -108,16 +82,15 @@ def test_login_node_dying_mid_command_fails_fast_and_recovers(services: Services
         assert (await alpha.run(["true"], timeout=10)).rc == 0
         running = asyncio.create_task(alpha.run(["bash", "-c", "sleep 3; echo late"], timeout=20))
         await asyncio.sleep(0.5)
-        listener = await asyncio.to_thread(_pid, lab, "alpha")
-        await asyncio.to_thread(_kill_sessions, listener)
-        await asyncio.to_thread(lab.ssh_down, "alpha")
+        listener = await asyncio.to_thread(lab.sshd_pid, "alpha")
+        await asyncio.to_thread(lab.crash_login_node, "alpha")
         died_at = time.monotonic()
         with pytest.raises(Unreachable) as info:
             await running
         failed_after = time.monotonic() - died_at
         beta_ok = [(await beta.run(["true"], timeout=10)).rc for _ in range(3)]
         await asyncio.to_thread(lab.ssh_up, "alpha")
-        assert await asyncio.to_thread(_pid, lab, "alpha") != listener
+        assert await asyncio.to_thread(lab.sshd_pid, "alpha") != listener
         return failed_after, str(info.value), await _until_ok(services, "alpha", 60), beta_ok
 
     failed_after, message, recovered_in, beta_ok = run_with(services, scenario)

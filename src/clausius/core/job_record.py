@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from clausius.core.runs import RunJob
+
 
 @dataclass
 class JobRow:
@@ -46,3 +48,19 @@ class JobRow:
     first_seen: float = 0.0
     last_seen: float = 0.0
     finalised_at: float | None = None
+
+
+def as_run_job(row: JobRow) -> RunJob:
+    """The fields run grouping needs from a recorded job."""
+    return RunJob(
+        cluster=row.cluster,
+        job_id=row.job_id,
+        name=row.name,
+        state=row.state,
+        submit_time=row.submit_time,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        dependencies=tuple(row.dependencies),
+        known_run_id=row.run_id,
+        reason=row.reason or "",
+    )

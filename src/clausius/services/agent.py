@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from clausius.core.config_models import Project, ProjectSpec
-from clausius.core.job_record import JobRow
+from clausius.core.job_record import JobRow, as_run_job
 from clausius.core.job_states import ACTIVE_STATES, is_terminal
 from clausius.core.naming import compile_stage_suffixes
 from clausius.core.reconcile import is_aggregate, reconcile
-from clausius.core.runs import RunJob, group_runs
+from clausius.core.runs import group_runs
 from clausius.errors import ClausiusError
 from clausius.remote.base import Transport
 from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running
@@ -256,20 +256,7 @@ class ClusterAgent:
         suffixes = compile_stage_suffixes(self._settings.get_list("stage_suffixes"))
         by_id = {r.job_id: r for r in rows}
         groups = group_runs(
-            [
-                RunJob(
-                    cluster=r.cluster,
-                    job_id=r.job_id,
-                    name=r.name,
-                    state=r.state,
-                    submit_time=r.submit_time,
-                    start_time=r.start_time,
-                    end_time=r.end_time,
-                    dependencies=tuple(r.dependencies),
-                    known_run_id=r.run_id,
-                )
-                for r in rows
-            ],
+            [as_run_job(r) for r in rows],
             suffixes,
         )
         runs, members = [], {}

@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pydantic import BaseModel
 
 from clausius.core.config_models import Project
-from clausius.core.job_record import JobRow
+from clausius.core.job_record import JobRow, as_run_job
 from clausius.core.job_states import FAILED_STATES, is_terminal, state_rank
 from clausius.core.naming import StageSuffixes, compile_stage_suffixes, is_background
 from clausius.core.pending import explain_reason
 from clausius.core.processes import parse_process_job_id
 from clausius.core.reconcile import is_aggregate
-from clausius.core.runs import RunJob, group_runs
+from clausius.core.runs import group_runs
 from clausius.errors import ClausiusError, InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
 from clausius.services.board_models import (
@@ -452,21 +452,7 @@ def _projects(
         members = by_project[name]
         by_id = {r.job_id: r for r in members}
         groups = group_runs(
-            [
-                RunJob(
-                    cluster=r.cluster,
-                    job_id=r.job_id,
-                    name=r.name,
-                    state=r.state,
-                    submit_time=r.submit_time,
-                    start_time=r.start_time,
-                    end_time=r.end_time,
-                    dependencies=tuple(r.dependencies),
-                    known_run_id=r.run_id,
-                    reason=r.reason or "",
-                )
-                for r in members
-            ],
+            [as_run_job(r) for r in members],
             suffixes,
         )
         runs = []
