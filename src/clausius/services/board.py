@@ -426,7 +426,10 @@ def _job_view(
         depth=depth,
         pinned=row.pinned,
         background=is_background(row.name, background),
+        # a crash class that only repeats the state (TIMEOUT/timeout, CANCELLED/cancelled) adds nothing
         crash=JobCrash(kind=row.crash_kind, line=row.crash_line)
+        if row.crash_kind and row.crash_kind != row.state.lower()
+        else None
         if row.crash_kind
         else (JobCrash(kind=peek.crash_kind, line=peek.crash_line) if peek and peek.crash_kind else None),
         progress=peek.progress if peek and row.state == "RUNNING" else None,
