@@ -13,10 +13,13 @@ from clausius.errors import InvalidInput
 from clausius.services.backups import BackupService
 from clausius.services.board import BoardService
 from clausius.services.clusters import ClusterService
+from clausius.services.history import HistoryService
 from clausius.services.legacy_import import LegacyImportService
+from clausius.services.logs import LogService
 from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
+from clausius.services.stats import StatsService
 from clausius.services.transports import TransportRegistry
 from clausius.store import config_repo
 from clausius.store.database import Database
@@ -60,6 +63,9 @@ class Services:
     legacy: LegacyImportService
     transports: TransportRegistry
     board: BoardService
+    history: HistoryService
+    logs: LogService
+    stats: StatsService
     started_at: float = field(default_factory=time.time)
 
     @classmethod
@@ -70,6 +76,7 @@ class Services:
         projects = ProjectService(db)
         transports = TransportRegistry(boot, db, settings)
         registry = RegistryService(db)
+        board = BoardService(db, settings, transports, clusters, projects, registry)
         return cls(
             boot=boot,
             db=db,
@@ -80,7 +87,10 @@ class Services:
             backups=BackupService(boot, db, settings),
             legacy=LegacyImportService(db, settings.reload_sync),
             transports=transports,
-            board=BoardService(db, settings, transports, clusters, projects, registry),
+            board=board,
+            history=HistoryService(db, settings, projects),
+            logs=LogService(db, settings, transports, registry, board),
+            stats=StatsService(db, settings, transports, board),
         )
 
     async def health(self) -> Health:

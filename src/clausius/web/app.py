@@ -19,7 +19,7 @@ from clausius.errors import ClausiusError, from_validation_error
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
 from clausius.web import pages
-from clausius.web.routers import board, config, settings, system
+from clausius.web.routers import board, config, history, logs, settings, system
 from clausius.web.security import SecurityConfig, SecurityMiddleware
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ def create_app(services: Services, security: SecurityConfig, background: list[Ba
     app.include_router(config.router)
     app.include_router(settings.router)
     app.include_router(board.router)
+    app.include_router(history.router)
+    app.include_router(logs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware, config=security)

@@ -1,0 +1,7 @@
+"""HTTP routes for history (thin: each calls one service function)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api", tags=["history"])
