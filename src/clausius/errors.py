@@ -14,10 +14,11 @@ class ClausiusError(Exception):
     http_status = 400
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, choices: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.choices = choices  # the valid values, when the problem is an unknown name
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} ({self.hint})"
@@ -34,6 +35,13 @@ class NotFound(ClausiusError):
     """The named thing does not exist."""
 
     http_status = 404
+    exit_code = 1
+
+
+class NotAllowed(ClausiusError):
+    """The operation is switched off by a setting (e.g. run_script without allow_run_script)."""
+
+    http_status = 403
     exit_code = 1
 
 

@@ -65,6 +65,24 @@ def is_terminal(state: str) -> bool:
     return base_state(state) in TERMINAL_STATES
 
 
+BUCKETS = ("running", "pending", "completed", "failed", "cancelled", "other")
+
+
+def bucket(state: str) -> str:
+    """The board's coarse grouping of a state: running, pending, completed, failed, cancelled or other."""
+    if state in ("RUNNING", "COMPLETING", "CONFIGURING"):
+        return "running"
+    if state in ("PENDING", "REQUEUED", "SUSPENDED"):
+        return "pending"
+    if state == "COMPLETED":
+        return "completed"
+    if state == "CANCELLED":
+        return "cancelled"
+    if state in FAILED_STATES:
+        return "failed"
+    return "other"
+
+
 def is_active(state: str) -> bool:
     return base_state(state) in ACTIVE_STATES
 

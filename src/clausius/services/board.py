@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from clausius.core.config_models import Project
 from clausius.core.job_record import JobRow, as_run_job
 from clausius.core.job_states import FAILED_STATES, is_terminal, state_rank
+from clausius.core.job_states import bucket as state_bucket
 from clausius.core.naming import StageSuffixes, compile_stage_suffixes, is_background
 from clausius.core.pending import explain_reason
 from clausius.core.processes import parse_process_job_id
@@ -130,8 +131,8 @@ class BoardService:
     async def agent(self, cluster: str) -> ClusterAgent:
         agents = await self.sync_agents()
         if cluster not in agents:
-            await self._clusters.get(cluster)  # raises NotFound listing the known clusters
-            raise NotFound(f"unknown cluster {cluster!r}")
+            known = sorted(agents, key=lambda n: (n == LOCAL, n))
+            raise NotFound(f"unknown cluster {cluster!r}", hint=f"known clusters: {', '.join(known)}", choices=known)
         return agents[cluster]
 
     def _notify(self, _cluster: str) -> None:
@@ -155,6 +156,11 @@ class BoardService:
     @property
     def generation(self) -> int:
         return self._generation
+
+    @property
+    def polling(self) -> bool:
+        """True in the serving process, where every agent runs its own refresh loop."""
+        return self._polling
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -361,24 +367,10 @@ def _board_rows(live: Iterable[JobRow], pinned: Iterable[JobRow]) -> list[JobRow
     return list(rows.values())
 
 
-def _bucket(state: str) -> str:
-    if state in ("RUNNING", "COMPLETING", "CONFIGURING"):
-        return "running"
-    if state in ("PENDING", "REQUEUED", "SUSPENDED"):
-        return "pending"
-    if state == "COMPLETED":
-        return "completed"
-    if state == "CANCELLED":
-        return "cancelled"
-    if state in FAILED_STATES:
-        return "failed"
-    return "other"
-
-
 def _count(rows: Iterable[JobRow]) -> Counts:
     counts = Counts()
     for row in rows:
-        bucket = _bucket(row.state)
+        bucket = state_bucket(row.state)
         setattr(counts, bucket, getattr(counts, bucket) + 1)
         if bucket == "running":
             counts.gpus_running += row.gpus or 0

@@ -35,7 +35,7 @@ class ClusterService:
     async def _unknown(self, name: str) -> NotFound:
         known = await self.names()
         hint = f"known clusters: {', '.join(known)}" if known else "no clusters are registered yet"
-        return NotFound(f"unknown cluster {name!r}", hint=hint)
+        return NotFound(f"unknown cluster {name!r}", hint=hint, choices=known)
 
     async def add(self, spec: ClusterSpec) -> Cluster:
         interface = current_interface.get()

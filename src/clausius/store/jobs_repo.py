@@ -21,7 +21,7 @@ def _to_db(row: JobRow) -> dict[str, object]:
     return data
 
 
-def _from_db(r: sqlite3.Row) -> JobRow:
+def row_from_db(r: sqlite3.Row) -> JobRow:
     data = {key: r[key] for key in COLUMNS}
     data["dependencies"] = [tuple(d) for d in json.loads(r["dependencies"] or "[]")]
     data["pinned"] = bool(r["pinned"])
@@ -53,7 +53,7 @@ def set_paths(conn: sqlite3.Connection, cluster: str, paths: dict[str, tuple[str
 
 def get(conn: sqlite3.Connection, cluster: str, job_id: str) -> JobRow | None:
     r = conn.execute("SELECT * FROM jobs WHERE cluster = ? AND job_id = ?", (cluster, job_id)).fetchone()
-    return None if r is None else _from_db(r)
+    return None if r is None else row_from_db(r)
 
 
 def get_many(conn: sqlite3.Connection, cluster: str, job_ids: Sequence[str]) -> dict[str, JobRow]:
@@ -63,7 +63,7 @@ def get_many(conn: sqlite3.Connection, cluster: str, job_ids: Sequence[str]) -> 
         marks = ", ".join("?" for _ in chunk)
         query = f"SELECT * FROM jobs WHERE cluster = ? AND job_id IN ({marks})"  # noqa: S608 - placeholders only
         for r in conn.execute(query, (cluster, *chunk)):
-            found[r["job_id"]] = _from_db(r)
+            found[r["job_id"]] = row_from_db(r)
     return found
 
 
@@ -71,11 +71,11 @@ def active(conn: sqlite3.Connection, cluster: str, active_states: Sequence[str])
     """Jobs last seen in an active state (or gone without an accounting record yet)."""
     marks = ", ".join("?" for _ in active_states)
     query = f"SELECT * FROM jobs WHERE cluster = ? AND (state IN ({marks}) OR missing_since IS NOT NULL)"  # noqa: S608
-    return {r["job_id"]: _from_db(r) for r in conn.execute(query, (cluster, *active_states))}
+    return {r["job_id"]: row_from_db(r) for r in conn.execute(query, (cluster, *active_states))}
 
 
 def pinned(conn: sqlite3.Connection, cluster: str) -> list[JobRow]:
-    return [_from_db(r) for r in conn.execute("SELECT * FROM jobs WHERE cluster = ? AND pinned = 1", (cluster,))]
+    return [row_from_db(r) for r in conn.execute("SELECT * FROM jobs WHERE cluster = ? AND pinned = 1", (cluster,))]
 
 
 def unpin(
@@ -153,3 +153,16 @@ def record_runs(
         "UPDATE jobs SET run_id = ? WHERE cluster = ? AND job_id = ? AND run_id IS NULL",
         [(run_id, cluster, job_id) for job_id, run_id in members.items()],
     )
+
+
+def by_run(conn: sqlite3.Connection, run_id: str) -> list[JobRow]:
+    """Every recorded job of one run, oldest submission first."""
+    rows = conn.execute(
+        "SELECT * FROM jobs WHERE run_id = ? ORDER BY COALESCE(submit_time, first_seen), job_id", (run_id,)
+    ).fetchall()
+    return [row_from_db(r) for r in rows]
+
+
+def run_label(conn: sqlite3.Connection, run_id: str) -> str | None:
+    row = conn.execute("SELECT label FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    return None if row is None else str(row[0])
