@@ -42,6 +42,11 @@ class SettingSpec:
         return self.type == "secret"
 
 
+# Settings that widen what an agent may do (or hold a secret): only a person changes them,
+# through the UI or the CLI; an agent asking to change them is refused.
+PERSON_ONLY: frozenset[str] = frozenset({"allow_run_script", "mcp_tool_groups", "sdk_ingest_token"})
+
+
 def _spec(*args: Any, **kwargs: Any) -> SettingSpec:
     return SettingSpec(*args, **kwargs)
 

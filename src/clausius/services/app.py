@@ -5,19 +5,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clausius import __version__
 from clausius.bootstrap import Bootstrap
 from clausius.errors import InvalidInput
 from clausius.services.backups import BackupService
 from clausius.services.board import BoardService
+from clausius.services.board_models import Counts
 from clausius.services.clusters import ClusterService
 from clausius.services.history import HistoryService
+from clausius.services.jobs import JobsService
 from clausius.services.legacy_import import LegacyImportService
 from clausius.services.logs import LogService
 from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
+from clausius.services.scripts import ScriptService
 from clausius.services.settings import SettingsService
 from clausius.services.stats import StatsService
 from clausius.services.transports import TransportRegistry
@@ -43,6 +46,24 @@ class PingResult(BaseModel):
     seconds: float
 
 
+class ClusterHealth(BaseModel):
+    """How one cluster looks to clausius right now, from memory (plus one command when `check`)."""
+
+    cluster: str
+    host: str | None = Field(description="Login host (null for the local pseudo-cluster).")
+    state: str = Field(description="live | stale | unreachable | idle | never")
+    age_sec: float | None = Field(description="Seconds since the last good refresh.")
+    error: str | None
+    last_success_at: float | None
+    polling: bool = Field(description="Someone asked within the demand window, so it is being refreshed.")
+    counts: Counts
+    refreshes: int
+    failures: int
+    connections_opened: int
+    commands_run: int
+    ping: PingResult | None = Field(default=None, description="Result of a live check (only when asked).")
+
+
 class Health(BaseModel):
     status: str
     version: str
@@ -66,6 +87,8 @@ class Services:
     history: HistoryService
     logs: LogService
     stats: StatsService
+    jobs: JobsService
+    scripts: ScriptService
     started_at: float = field(default_factory=time.time)
 
     @classmethod
@@ -91,6 +114,8 @@ class Services:
             history=HistoryService(db, settings, projects),
             logs=LogService(db, settings, transports, registry, board),
             stats=StatsService(db, settings, transports, board),
+            jobs=JobsService(db, settings, board),
+            scripts=ScriptService(db, settings, transports),
         )
 
     async def health(self) -> Health:
@@ -126,6 +151,36 @@ class Services:
             error=None if result.rc == 0 else output or f"exit code {result.rc}",
             seconds=round(result.duration, 3),
         )
+
+    async def cluster_status(self, cluster: str | None = None, *, check: bool = False) -> list[ClusterHealth]:
+        """Status of one or every cluster from the agents' memory; `check` also pings (one command each)."""
+        if cluster is not None:
+            await self.board.agent(cluster)  # unknown → NotFound listing the known clusters
+        board = await self.board.read(clusters=[cluster] if cluster else None)
+        reports = {r.cluster: r for r in await self.board.reports()}
+        hosts = {c.name: c.host for c in await self.clusters.list()}
+        result = []
+        for item in board.clusters:
+            report = reports.get(item.name)
+            ping = await self.ping(item.name) if check and item.name in hosts else None
+            result.append(
+                ClusterHealth(
+                    cluster=item.name,
+                    host=hosts.get(item.name),
+                    state=item.status.state,
+                    age_sec=item.status.age_sec,
+                    error=item.status.error,
+                    last_success_at=item.status.last_success_at,
+                    polling=report.polling if report else False,
+                    counts=item.counts,
+                    refreshes=report.refreshes if report else 0,
+                    failures=report.failures if report else 0,
+                    connections_opened=report.connections_opened if report else 0,
+                    commands_run=report.commands_run if report else 0,
+                    ping=ping,
+                )
+            )
+        return result
 
     async def aclose(self) -> None:
         """Stop the cluster agents and close network connections (call from the event loop before `close`)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +20,6 @@ from clausius.services.agent import ClusterAgent
 from clausius.services.board import BoardService
 from clausius.services.board_models import Board, BoardJob, BoardRun, Counts
 from clausius.services.settings import SettingsService
-from clausius.services.transports import TransportRegistry
 from clausius.store import jobs_repo
 from clausius.store.database import Database
 
@@ -194,12 +193,9 @@ def _add(counts: Counts, state: str, gpus: int | None) -> None:
 
 
 class JobsService:
-    def __init__(
-        self, db: Database, settings: SettingsService, transports: TransportRegistry, board: BoardService
-    ) -> None:
+    def __init__(self, db: Database, settings: SettingsService, board: BoardService) -> None:
         self._db = db
         self._settings = settings
-        self._transports = transports
         self._board = board
 
     async def list_jobs(
@@ -306,7 +302,13 @@ class JobsService:
         return await self._db.read(lambda c: jobs_repo.get(c, agent.name, job_id))
 
     async def wait_for_job(
-        self, cluster: str, job_id: str, *, states: Sequence[str] = (), timeout: float = 300.0
+        self,
+        cluster: str,
+        job_id: str,
+        *,
+        states: Sequence[str] = (),
+        timeout: float = 300.0,
+        on_tick: Callable[[float, str], Awaitable[None]] | None = None,
     ) -> WaitResult:
         """Wait until a job reaches one of `states` (default: any finished state) or the timeout passes.
 
@@ -332,6 +334,8 @@ class JobsService:
                 raise NotFound(f"job {job_id} is not known on {cluster}", hint="not in the queue and not in history")
             reached = _matches(row.state, wanted) if wanted else is_terminal(row.state)
             remaining = deadline - time.monotonic()
+            if on_tick is not None and not reached:
+                await on_tick(time.monotonic() - started, row.state)
             if reached or remaining <= 0:
                 return WaitResult(
                     cluster=cluster,

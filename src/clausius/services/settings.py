@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from clausius.core.settings_registry import (
+    PERSON_ONLY,
     REGISTRY,
     SETTINGS,
     SettingSpec,
@@ -27,7 +28,7 @@ from clausius.core.settings_registry import (
     get_spec,
     public_value,
 )
-from clausius.errors import ClausiusError
+from clausius.errors import ClausiusError, NotAllowed
 from clausius.services.interface import current_interface
 from clausius.store import config_repo
 from clausius.store.database import Database, connect
@@ -118,8 +119,9 @@ class SettingsService:
 
     async def set(self, key: str, raw: Any) -> SettingInfo:
         spec = get_spec(key)
-        value = coerce(spec, raw)
         interface = current_interface.get()
+        self._refuse_agents(key, interface)
+        value = coerce(spec, raw)
         shown = "(secret)" if spec.secret else json.dumps(value)
 
         def write(conn: sqlite3.Connection) -> None:
@@ -133,6 +135,7 @@ class SettingsService:
     async def reset(self, key: str) -> SettingInfo:
         spec = get_spec(key)
         interface = current_interface.get()
+        self._refuse_agents(key, interface)
 
         def write(conn: sqlite3.Connection) -> None:
             config_repo.delete_setting(conn, key)
@@ -141,6 +144,14 @@ class SettingsService:
         await self._db.write(write)
         self._apply(key, None)
         return self._info(spec)
+
+    @staticmethod
+    def _refuse_agents(key: str, interface: str) -> None:
+        if interface == "mcp" and key in PERSON_ONLY:
+            raise NotAllowed(
+                f"{key} can only be changed by a person",
+                hint=f"ask the user to run `clausius set {key} <value>` or use the Settings page",
+            )
 
     def _apply(self, key: str, value: SettingValue | None) -> None:
         self._generation += 1

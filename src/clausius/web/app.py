@@ -13,14 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from clausius import __version__
 from clausius.errors import ClausiusError, from_validation_error
+from clausius.mcp.server import MCP_PATH, McpEndpoint
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
 from clausius.web import pages
 from clausius.web.routers import board, config, history, logs, settings, system
-from clausius.web.security import SecurityConfig, SecurityMiddleware
+from clausius.web.security import McpPortGuard, SecurityConfig, SecurityMiddleware
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -64,16 +66,28 @@ def default_background_tasks() -> list[BackgroundTask]:
     ]
 
 
-def create_app(services: Services, security: SecurityConfig, background: list[BackgroundTask] | None = None) -> FastAPI:
-    """Build the app around already-open services; `background` tasks run while serving."""
+def create_app(
+    services: Services,
+    security: SecurityConfig,
+    background: list[BackgroundTask] | None = None,
+    *,
+    mcp_port: int | None = None,
+) -> FastAPI:
+    """Build the app around already-open services; `background` tasks run while serving.
+
+    The MCP endpoint is part of the app at /mcp. When the same server also listens on
+    `mcp_port`, requests arriving on that port may reach only /mcp and /api/health.
+    """
     tasks_to_start = default_background_tasks() if background is None else background
+    mcp = McpEndpoint(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         current_interface.set("system")  # background work is nobody's request; tasks copy this context
         tasks = [asyncio.ensure_future(factory(services)) for factory in tasks_to_start]
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             for task in tasks:
                 task.cancel()
@@ -105,5 +119,9 @@ def create_app(services: Services, security: SecurityConfig, background: list[Ba
     app.include_router(logs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp.asgi))
+    app.state.mcp = mcp
+    if mcp_port is not None:
+        app.add_middleware(McpPortGuard, mcp_port=mcp_port)
     app.add_middleware(SecurityMiddleware, config=security)
     return app

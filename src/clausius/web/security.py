@@ -11,6 +11,10 @@ Rules:
 - Every state-changing request (anything but GET/HEAD/OPTIONS) from a browser must
   come from our own Origin and carry the CSRF token; bearer-token requests are
   exempt because browsers never attach that header on their own.
+- /mcp (agents, not browsers) uses no cookie and no CSRF token: it needs the bearer
+  token when one is configured, refuses any foreign Origin (the MCP spec's DNS-rebinding
+  rule), and takes POST bodies only as JSON, which a cross-site page cannot send
+  without a CORS preflight that is never granted.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ SESSION_COOKIE = "clausius_session"
 CSRF_HEADER = b"x-csrf-token"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 OPEN_PATHS = frozenset({"/login", "/api/login", "/api/health", "/favicon.ico"})
+MCP_PATH = "/mcp"
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
 SECURITY_HEADERS = [
@@ -149,6 +154,8 @@ class SecurityMiddleware:
 
         path: str = scope.get("path", "")
         method: str = scope.get("method", "GET")
+        if path == MCP_PATH or path.startswith(MCP_PATH + "/"):
+            return self._check_mcp(method, headers)
         bearer = False
         auth = headers.get(b"authorization", b"").decode("latin-1")
         if auth.lower().startswith("bearer "):
@@ -171,6 +178,20 @@ class SecurityMiddleware:
                 token = headers.get(CSRF_HEADER, b"").decode("latin-1")
                 if not token or not self.config.csrf_matches(token):
                     return 403, "missing or invalid CSRF token (reload the page, or send X-CSRF-Token)"
+        return None
+
+    def _check_mcp(self, method: str, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if origin and _host_only(urlsplit(origin).netloc) not in self.config.allowed_hosts:
+            return 403, "cross-origin request refused"
+        if self.config.access_token is not None:
+            auth = headers.get(b"authorization", b"").decode("latin-1")
+            if not auth.lower().startswith("bearer ") or not self.config.token_matches(auth[7:].strip()):
+                return 401, "MCP needs the access token: send Authorization: Bearer <token>"
+        if method == "POST":
+            content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                return 415, "MCP messages must be sent as application/json"
         return None
 
     async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
@@ -197,3 +218,32 @@ class SecurityMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class McpPortGuard:
+    """On the dedicated MCP port only the MCP endpoint (and health) answer; the UI stays on its own port."""
+
+    def __init__(self, app: ASGIApp, mcp_port: int) -> None:
+        self.app = app
+        self.mcp_port = mcp_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and server is not None
+            and server[1] == self.mcp_port
+            and path not in (MCP_PATH, "/api/health")
+        ):
+            body = json.dumps({"error": f"this port serves only {MCP_PATH}"}).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
