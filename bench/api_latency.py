@@ -68,7 +68,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSIUS_")}
         env.update(CLAUSIUS_DATA_DIR=str(boot.data_dir), HOME=tmp)
         server = subprocess.Popen(
-            [sys.executable, "-m", "clausius", "serve", "--port", str(boot.port)],
+            [sys.executable, "-m", "clausius", "serve", "--port", str(boot.port), "--mcp-port", "0"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -257,7 +257,7 @@ def main() -> None:
         port = 7390
         url = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "clausius", "serve", "--port", str(port)],
+            [sys.executable, "-m", "clausius", "serve", "--port", str(port), "--mcp-port", "0"],
             env=run_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

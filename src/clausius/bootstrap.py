@@ -21,11 +21,12 @@ from typing import Any
 from clausius.errors import ConfigError
 
 DEFAULT_PORT = 7272
+DEFAULT_MCP_PORT = 7273  # 0 turns the dedicated MCP port off (MCP stays at /mcp on the main port)
 _USERNAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
 # The only keys the file may hold; anything else is most likely a typo.
 _ALLOWED_KEYS: dict[str, set[str]] = {
-    "bootstrap": {"data_dir", "port"},
+    "bootstrap": {"data_dir", "port", "mcp_port"},
     "ssh": {"user", "key", "config", "known_hosts"},
 }
 
@@ -39,6 +40,7 @@ class Bootstrap:
     source_file: Path | None
     ssh_config: Path | None = None  # OpenSSH client config (default ~/.ssh/config)
     known_hosts: Path | None = None  # default ~/.ssh/known_hosts
+    mcp_port: int = DEFAULT_MCP_PORT
 
     @property
     def db_path(self) -> Path:
@@ -93,15 +95,16 @@ def _expand(value: str, env: Mapping[str, str]) -> str:
     return expanded
 
 
-def _parse_port(raw: Any, where: str) -> int:
+def _parse_port(raw: Any, where: str, *, allow_zero: bool = False) -> int:
+    lowest = 0 if allow_zero else 1
     if isinstance(raw, bool):
-        raise ConfigError(f"{where}: port must be an integer between 1 and 65535, got {raw!r}")
+        raise ConfigError(f"{where}: port must be an integer between {lowest} and 65535, got {raw!r}")
     try:
         port = int(raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}: port must be an integer between 1 and 65535, got {raw!r}") from None
-    if not 1 <= port <= 65535:
-        raise ConfigError(f"{where}: port must be between 1 and 65535, got {port}")
+        raise ConfigError(f"{where}: port must be an integer between {lowest} and 65535, got {raw!r}") from None
+    if not lowest <= port <= 65535:
+        raise ConfigError(f"{where}: port must be between {lowest} and 65535, got {port}")
     return port
 
 
@@ -147,6 +150,7 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
 
     data_dir = _default_data_dir(env)
     port = DEFAULT_PORT
+    mcp_port = DEFAULT_MCP_PORT
     ssh_user = env.get("USER") or _default_user()
     ssh_key = home / ".ssh" / "id_ed25519"
     ssh_config = home / ".ssh" / "config"
@@ -163,6 +167,8 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
             data_dir = Path(raw) if Path(raw).is_absolute() else base / raw
         if "port" in boot:
             port = _parse_port(boot["port"], f"{source}: [bootstrap] port")
+        if "mcp_port" in boot:
+            mcp_port = _parse_port(boot["mcp_port"], f"{source}: [bootstrap] mcp_port", allow_zero=True)
         if "user" in ssh:
             ssh_user = _parse_user(
                 _expand(_require_str(ssh["user"], f"{source}: [ssh] user"), env), f"{source}: [ssh] user"
@@ -182,6 +188,8 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
         data_dir = Path(raw) if Path(raw).is_absolute() else cwd / raw
     if env.get("CLAUSIUS_PORT"):
         port = _parse_port(env["CLAUSIUS_PORT"], "CLAUSIUS_PORT")
+    if env.get("CLAUSIUS_MCP_PORT"):
+        mcp_port = _parse_port(env["CLAUSIUS_MCP_PORT"], "CLAUSIUS_MCP_PORT", allow_zero=True)
     if env.get("CLAUSIUS_SSH_USER"):
         ssh_user = _parse_user(env["CLAUSIUS_SSH_USER"], "CLAUSIUS_SSH_USER")
     if env.get("CLAUSIUS_SSH_KEY"):
@@ -205,4 +213,5 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
         source_file=source,
         ssh_config=ssh_config,
         known_hosts=known_hosts,
+        mcp_port=mcp_port,
     )

@@ -141,7 +141,7 @@ def test_access_token_guards_everything_but_login(protected: LiveServer) -> None
 
 def _serve(tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSIUS_")}
-    env.update(CLAUSIUS_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path), **(extra_env or {}))
+    env.update(CLAUSIUS_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path), CLAUSIUS_MCP_PORT="0", **(extra_env or {}))
     return subprocess.Popen(
         [sys.executable, "-m", "clausius", "serve", *args],
         env=env,

@@ -73,7 +73,10 @@ def served(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     assert served.cli("set", "ssh_timeout", "3").returncode == 0
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "clausius", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "clausius", "serve", "--port", str(port), "--mcp-port", "0"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30

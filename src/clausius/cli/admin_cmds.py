@@ -85,11 +85,12 @@ def setup(non_interactive: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="File holding the access token (or set CLAUSIUS_ACCESS_TOKEN).",
 )
-def serve(host: str, port: int | None, token_file: Path | None) -> None:
-    """Run the dashboard (web UI + API) in this process."""
+@click.option("--mcp-port", type=int, help="Dedicated MCP port (default: bootstrap mcp_port, 7273; 0 = off).")
+def serve(host: str, port: int | None, token_file: Path | None, mcp_port: int | None) -> None:
+    """Run the dashboard (web UI, API and MCP server) in this process."""
     from clausius.web.server import run_server
 
-    run_server(host=host, port=port, token_file=token_file)
+    run_server(host=host, port=port, token_file=token_file, mcp_port=mcp_port)
 
 
 @click.command("backup")

@@ -44,9 +44,12 @@ class ToolGroupFilter:
     def __init__(self, services: Services, server: MCPServer[Any]) -> None:
         self._services = services
         self._server = server
+        self.stdio_groups: set[str] | None = None  # `clausius mcp --stdio --groups ...` (no URL to read)
 
     def _groups(self, ctx: ServerRequestContext[Any, Any]) -> set[str]:
         query = getattr(ctx.request, "query_params", None)
+        if query is None and self.stdio_groups is not None:
+            return self.stdio_groups
         raw = query.get("groups") if query is not None else None
         return parse_groups(raw, self._services.settings.get_list("mcp_tool_groups"))
 
@@ -87,6 +90,8 @@ class ToolGroupFilter:
         result = await call_next(ctx)
         if isinstance(result, ListToolsResult):
             return result.model_copy(update={"tools": [t for t in result.tools if TOOL_GROUPS.get(t.name) in groups]})
+        if isinstance(result, dict) and isinstance(result.get("tools"), list):  # the runner's serialised form
+            return {**result, "tools": [t for t in result["tools"] if TOOL_GROUPS.get(t.get("name")) in groups]}
         return result
 
 
@@ -100,7 +105,8 @@ class McpEndpoint:
             version=__version__,
             log_level="WARNING",
         )
-        self.server.middleware.append(ToolGroupFilter(services, self.server))
+        self.group_filter = ToolGroupFilter(services, self.server)
+        self.server.middleware.append(self.group_filter)
         tools = ToolRegistry(self.server)
         tools_jobs.register(tools, services)
         tools_config.register(tools, services)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
 from pathlib import Path
 
 import uvicorn
 
 from clausius.bootstrap import load_bootstrap
 from clausius.errors import ConfigError
+from clausius.mcp.server import MCP_PATH
 from clausius.services.app import Services
 from clausius.store.lock import DataDirLock
 from clausius.web.app import create_app
 from clausius.web.security import SecurityConfig, allowed_hosts_for, is_loopback, load_or_create_secret
 
 log = logging.getLogger("clausius")
+SERVICE_FILE = "service.json"
 MIN_TOKEN_LENGTH = 16
 
 
@@ -46,25 +50,76 @@ def build_security(data_dir: Path, host: str, token: str | None) -> SecurityConf
     )
 
 
-def run_server(host: str, port: int | None, token_file: Path | None) -> None:
+def bind_socket(host: str, port: int, what: str, hint: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port} for {what}: {exc.strerror}", hint=hint) from None
+    sock.listen(512)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+
+
+def write_service_file(data_dir: Path, info: dict[str, object]) -> Path:
+    """Where `clausius mcp --stdio` finds the running service (0600: it names our ports, nothing secret)."""
+    path = data_dir / SERVICE_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_text(json.dumps(info), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def run_server(host: str, port: int | None, token_file: Path | None, mcp_port: int | None = None) -> None:
     boot = load_bootstrap()
     port = port or boot.port
+    mcp_port = boot.mcp_port if mcp_port is None else mcp_port
     if not 1 <= port <= 65535:
         raise ConfigError(f"invalid port {port}")
+    if not 0 <= mcp_port <= 65535 or mcp_port == port:
+        raise ConfigError(f"invalid MCP port {mcp_port} (0 turns it off; it must differ from the web port)")
     token = read_access_token(token_file)
     security = build_security(boot.data_dir, host, token)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every channel, command line included
+    logging.getLogger("mcp").setLevel(logging.WARNING)  # one INFO line per MCP session otherwise
     with DataDirLock(boot.data_dir, "serve", "only one server may use a data directory"):
-        services = Services.open(boot)
-        try:
-            app = create_app(services, security)
-            log.info(
-                "clausius serving http://%s:%d (data: %s)",
-                host if ":" not in host else f"[{host}]",
-                port,
-                boot.data_dir,
+        sockets = [bind_socket(host, port, "the web UI", "pass --port or set CLAUSIUS_PORT")]
+        if mcp_port:
+            sockets.append(
+                bind_socket(host, mcp_port, "MCP", "pass --mcp-port (0 turns it off) or set CLAUSIUS_MCP_PORT")
             )
-            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+        services = Services.open(boot)
+        service_file = write_service_file(
+            boot.data_dir,
+            {
+                "pid": os.getpid(),
+                "url": _url(host, port),
+                "mcp_url": _url(host, mcp_port or port) + MCP_PATH,
+                "token_required": token is not None,
+            },
+        )
+        try:
+            app = create_app(services, security, mcp_port=mcp_port or None)
+            log.info("clausius serving %s (data: %s)", _url(host, port), boot.data_dir)
+            if mcp_port:
+                log.info(
+                    "MCP (Streamable HTTP) at %s%s and %s%s", _url(host, mcp_port), MCP_PATH, _url(host, port), MCP_PATH
+                )
+            config = uvicorn.Config(
+                app, host=host, port=port, log_level="warning", access_log=False, server_header=False
+            )
+            uvicorn.Server(config).run(sockets=sockets)
         finally:
+            service_file.unlink(missing_ok=True)
+            for sock in sockets:
+                sock.close()
             services.close()

@@ -1,0 +1,146 @@
+"""`clausius mcp --stdio`: MCP for clients that launch their server as a child process.
+
+It never starts a second poller. If a clausius service already owns the data directory
+(`clausius serve`, or another `mcp --stdio` running standalone), this process only
+relays MCP messages between stdin/stdout and that service's Streamable HTTP endpoint,
+so tools run there, on its snapshot and its SSH connections. Otherwise it becomes the
+service itself: it takes the data-directory lock, runs the cluster agents, and also
+listens on an ephemeral loopback port so later stdio clients relay to it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from typing import Any
+
+import anyio
+import httpx2
+import uvicorn
+from mcp.client.streamable_http import streamable_http_client
+from mcp.server.stdio import stdio_server
+
+from clausius.bootstrap import Bootstrap, load_bootstrap
+from clausius.errors import ConfigError, Conflict
+from clausius.services.app import Services
+from clausius.services.jobs import MAX_WAIT_SEC
+from clausius.store.lock import DataDirLock
+
+log = logging.getLogger("clausius.mcp")
+SERVICE_WAIT_SEC = 10.0
+
+
+def _service_info(boot: Bootstrap, wait: float) -> dict[str, Any] | None:
+    """The running service's addresses, waiting briefly for a server that is still starting."""
+    from clausius.web.server import SERVICE_FILE
+
+    path = boot.data_dir / SERVICE_FILE
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return info
+        except (OSError, ValueError):
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.2)
+
+
+def run_stdio(groups: str | None, token: str | None) -> None:
+    boot = load_bootstrap()
+    lock = DataDirLock(boot.data_dir, f"mcp --stdio (pid {os.getpid()})", "stop it or use the running service")
+    try:
+        lock.acquire()
+    except Conflict:
+        info = _service_info(boot, SERVICE_WAIT_SEC)
+        if info is None:
+            raise ConfigError(
+                f"{boot.data_dir} is in use by {lock.holder()}, which offers no MCP endpoint",
+                hint="wait for it to finish, or start `clausius serve`",
+            ) from None
+        url = str(info["mcp_url"]) + (f"?groups={groups}" if groups else "")
+        print(f"clausius: relaying MCP to the running service at {url}", file=sys.stderr)
+        anyio.run(relay, url, token)
+        return
+    from clausius.web.server import bind_socket, write_service_file
+
+    try:
+        services = Services.open(boot)
+        sock = bind_socket("127.0.0.1", 0, "MCP", "")
+        port = int(sock.getsockname()[1])
+        service_file = write_service_file(
+            boot.data_dir,
+            {"pid": os.getpid(), "url": None, "mcp_url": f"http://127.0.0.1:{port}/mcp", "token_required": False},
+        )
+        print(
+            f"clausius: no service running; serving MCP from this process (also at 127.0.0.1:{port})", file=sys.stderr
+        )
+        try:
+            anyio.run(_standalone, services, sock, groups)
+        finally:
+            service_file.unlink(missing_ok=True)
+            sock.close()
+            services.close()
+    finally:
+        lock.release()
+
+
+async def relay(url: str, token: str | None) -> None:
+    """Copy MCP messages between stdio and the service until either side closes."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    timeout = httpx2.Timeout(30.0, read=float(MAX_WAIT_SEC + 60))  # wait_for_job may hold a request open
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=timeout) as client,
+        streamable_http_client(url, http_client=client) as (http_read, http_write),
+        stdio_server() as (std_read, std_write),
+        anyio.create_task_group() as tasks,
+    ):
+
+        async def upstream() -> None:
+            async for message in std_read:
+                if isinstance(message, Exception):
+                    log.warning("unreadable message from the client: %s", message)
+                    continue
+                await http_write.send(message)
+            tasks.cancel_scope.cancel()  # the client closed stdin: we are done
+
+        async def downstream() -> None:
+            async for message in http_read:
+                if isinstance(message, Exception):
+                    log.warning("the service answered with an error: %s", message)
+                    continue
+                await std_write.send(message)
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(upstream)
+        tasks.start_soon(downstream)
+
+
+async def _standalone(services: Services, sock: socket.socket, groups: str | None) -> None:
+    """Be the service: agents, background work, stdio for this client and loopback HTTP for others."""
+    from clausius.mcp.catalogue import parse_groups
+    from clausius.web.app import create_app
+    from clausius.web.server import build_security
+
+    port = int(sock.getsockname()[1])
+    app = create_app(services, build_security(services.boot.data_dir, "127.0.0.1", None), mcp_port=port)
+    endpoint = app.state.mcp
+    if groups:
+        endpoint.group_filter.stdio_groups = parse_groups(groups, services.settings.get_list("mcp_tool_groups"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, server_header=False))
+    async with anyio.create_task_group() as tasks:
+
+        async def web() -> None:
+            await server.serve([sock])
+            tasks.cancel_scope.cancel()  # a signal stopped the server: stop serving stdio too
+
+        tasks.start_soon(web)
+        # uvicorn offers only a flag; the MCP session manager starts in the app's lifespan.
+        while not server.started:  # noqa: ASYNC110
+            await anyio.sleep(0.02)
+        await endpoint.run_stdio()
+        server.should_exit = True
