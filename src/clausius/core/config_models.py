@@ -141,7 +141,7 @@ class TeamMemberSpec(BaseModel):
     model_config = _STRICT
 
     username: str = Field(description="Cluster user name of the team member.")
-    display_name: str | None = Field(default=None, max_length=120)
+    display_name: str | None = Field(default=None, max_length=120, description="Name shown in the UI.")
 
     @field_validator("username")
     @classmethod
@@ -158,7 +158,7 @@ class AccountSpec(BaseModel):
 
     name: str = Field(description="Slurm account (PPP) name.")
     lustre_id: int | None = Field(default=None, ge=0, description="Lustre project id for quota lookups.")
-    description: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=500, description="What the account is for.")
 
     @field_validator("name")
     @classmethod
@@ -169,8 +169,8 @@ class AccountSpec(BaseModel):
 class AccountUpdate(BaseModel):
     model_config = _STRICT
 
-    lustre_id: int | None = Field(default=None, ge=0)
-    description: str | None = Field(default=None, max_length=500)
+    lustre_id: int | None = Field(default=None, ge=0, description="Lustre project id for quota lookups.")
+    description: str | None = Field(default=None, max_length=500, description="What the account is for.")
 
 
 class Account(AccountSpec):
@@ -184,7 +184,7 @@ class PathBaseSpec(BaseModel):
         description="log_search: where logs are searched; nemo_run: NeMo-Run output "
         "roots; lustre_prefix: Lustre mount prefixes."
     )
-    path: str
+    path: str = Field(description="Absolute path on the clusters.")
 
     @field_validator("path")
     @classmethod
@@ -200,7 +200,9 @@ class ProcessFilterSpec(BaseModel):
     model_config = _STRICT
 
     mode: FilterMode = Field(description="include: show matching local processes; exclude: hide them.")
-    pattern: Annotated[str, Field(min_length=1, max_length=200)]
+    pattern: Annotated[
+        str, Field(min_length=1, max_length=200, description="Text to find in the process command line.")
+    ]
 
     @field_validator("pattern")
     @classmethod

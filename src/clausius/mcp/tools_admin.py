@@ -12,6 +12,7 @@ from clausius.services.history import CleanupResult
 from clausius.services.scripts import Interpreter, ScriptResult
 
 Cluster = Annotated[str, Field(max_length=64, description="Cluster name, as in list_cluster_configs.")]
+AnyCluster = Annotated[str | None, Field(max_length=64, description="Only this cluster (default: every cluster).")]
 
 
 def register(tools: ToolRegistry, services: Services) -> None:
@@ -37,7 +38,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
     @tools.tool(title="Delete old job history", read_only=False, destructive=True, idempotent=True)
     async def cleanup_history(
         older_than_days: Annotated[int, Field(ge=1, le=36500, description="Delete jobs that ended before this.")],
-        cluster: Cluster | None = None,
+        cluster: AnyCluster = None,
         states: Annotated[
             list[str], Field(max_length=20, description="Only these final states (e.g. CANCELLED).")
         ] = [],  # noqa: B006

@@ -17,6 +17,7 @@ from clausius.services.logs import LogFiles, LogTail
 from clausius.services.stats import JobStats
 
 Cluster = Annotated[str, Field(max_length=64, description="Cluster name, as in list_cluster_configs (or 'local').")]
+AnyCluster = Annotated[str | None, Field(max_length=64, description="Only this cluster (default: every cluster).")]
 JobId = Annotated[str, Field(max_length=64, description="Slurm job id as shown: 123, 45_7 (array task), 9+0.")]
 States = Annotated[
     list[str],
@@ -47,7 +48,7 @@ class ClusterStatusList(BaseModel):
 def register(tools: ToolRegistry, services: Services) -> None:
     @tools.tool(title="List jobs on the live board", read_only=True)
     async def list_jobs(
-        cluster: Cluster | None = None,
+        cluster: AnyCluster = None,
         project: Annotated[str | None, Field(max_length=64, description="Only this project.")] = None,
         state: States = [],  # noqa: B006 - the SDK copies defaults; a list default keeps the schema an array
         limit: Annotated[int, Field(ge=1, le=500, description="Page size.")] = 50,
@@ -119,7 +120,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
     @tools.tool(title="A project's jobs, live and past", read_only=True)
     async def get_project_jobs(
         project: Annotated[str, Field(max_length=64, description="Project name, as in list_projects.")],
-        cluster: Cluster | None = None,
+        cluster: AnyCluster = None,
         limit: Annotated[int, Field(ge=1, le=200, description="Page size for each part.")] = 50,
     ) -> ProjectJobs:
         """One project's jobs: what is on the live board now, and its recorded history."""
@@ -181,7 +182,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
 
     @tools.tool(title="Cluster status", read_only=True)
     async def get_cluster_status(
-        cluster: Cluster | None = None,
+        cluster: AnyCluster = None,
         check: Annotated[bool, Field(description="Also run one command on each cluster to test it now.")] = False,
     ) -> ClusterStatusList:
         """Whether each cluster answers (live / stale / unreachable), its last error, job counts and SSH counters."""

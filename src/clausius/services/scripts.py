@@ -80,7 +80,7 @@ class ScriptService:
     ) -> ScriptResult:
         if not self._settings.get_bool("allow_run_script"):
             raise NotAllowed(
-                "run_script is switched off",
+                "run_script is switched off (setting allow_run_script)",
                 hint="a person can enable it with `clausius set allow_run_script true` (or in Settings)",
             )
         if interpreter not in ("bash", "python3"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -78,6 +79,10 @@ def write_service_file(data_dir: Path, info: dict[str, object]) -> Path:
     return path
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_server(host: str, port: int | None, token_file: Path | None, mcp_port: int | None = None) -> None:
     boot = load_bootstrap()
     port = port or boot.port
@@ -114,6 +119,8 @@ def run_server(host: str, port: int | None, token_file: Path | None, mcp_port: i
                 log.info(
                     "MCP (Streamable HTTP) at %s%s and %s%s", _url(host, mcp_port), MCP_PATH, _url(host, port), MCP_PATH
                 )
+            # uvicorn re-raises SIGTERM after a graceful stop; as SystemExit it lets this clean-up run.
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
             config = uvicorn.Config(
                 app, host=host, port=port, log_level="warning", access_log=False, server_header=False
             )
