@@ -125,6 +125,14 @@ def _merge_live(known: JobRow | None, seen: JobRow, raw_dependency: str) -> JobR
     )
 
 
+def is_incomplete_record(job: SacctJob) -> bool:
+    """slurmdbd's placeholder for a job whose start it has not processed yet (name "allocation", no partition).
+
+    Finalising from it would keep a wrong name forever; it is asked for again by id later.
+    """
+    return not job.partition
+
+
 def reconcile(
     cluster: str,
     known_active: Mapping[str, JobRow],

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -21,7 +21,7 @@ from clausius.core.config_models import Project, ProjectSpec
 from clausius.core.job_record import JobRow, as_run_job
 from clausius.core.job_states import ACTIVE_STATES, is_terminal
 from clausius.core.naming import compile_stage_suffixes
-from clausius.core.reconcile import is_aggregate, reconcile
+from clausius.core.reconcile import is_aggregate, is_incomplete_record, reconcile
 from clausius.core.runs import group_runs
 from clausius.errors import ClausiusError
 from clausius.remote.base import Transport
@@ -40,6 +40,7 @@ from clausius.store.database import Database
 log = logging.getLogger(__name__)
 FIRST_WINDOW_SEC = 24 * 3600  # a cluster seen for the first time: import the last day of history
 CLOCK_MARGIN_SEC = 120  # overlap between sacct windows, for clock skew and accounting lag
+LOOKUP_ATTEMPTS = 5  # sacct tries for one job by id while its record is still incomplete
 
 AgentState = Literal["never", "live", "stale", "unreachable", "idle"]
 
@@ -91,6 +92,7 @@ class ClusterAgent:
         self._last_attempt: float | None = None
         self.peeks: dict[str, LivePeek] = {}  # progress / early crash signs of running jobs, by job id
         self._inspecting: asyncio.Task[None] | None = None
+        self._recheck: set[str] = set()  # ids whose accounting record was still incomplete
 
     # -- demand ---------------------------------------------------------------------------------------
 
@@ -166,7 +168,7 @@ class ClusterAgent:
             detail = parsed.errors.get("squeue") or result.stderr.strip()[-300:] or f"exit code {result.rc}"
             raise ClausiusError(f"{self.name}: squeue failed: {detail}")
         sacct_ok = parsed.sacct_jobs is not None
-        sacct_jobs = parsed.sacct_jobs or ()
+        sacct_jobs = self._complete(parsed.sacct_jobs or ())
         projects = await self._projects.list()
         sacct_ids = [j.job_id for j in sacct_jobs]
 
@@ -288,8 +290,9 @@ class ClusterAgent:
         dependency); asking for them by id finds them. Runs only when such jobs exist.
         """
         in_queue = {j.job_id for j in parsed.squeue_jobs or ()}
-        recorded = {j.job_id for j in parsed.sacct_jobs or ()}
+        recorded = {j.job_id for j in parsed.sacct_jobs or () if not is_incomplete_record(j)}
         gone = sorted(i for i in known if i not in in_queue and i not in recorded and not is_aggregate(i))
+        gone += sorted(self._recheck - set(gone) - in_queue)
         if not gone:
             return ()
         timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
@@ -299,10 +302,69 @@ class ClusterAgent:
             return ()
         offset = parsed.clock.utc_offset_sec if parsed.clock else (sync.utc_offset or 0)
         try:
-            return tuple(parse_sacct(result.stdout, offset))
+            self._recheck.difference_update(gone[:200])
+            return self._complete(parse_sacct(result.stdout, offset))
         except SlurmParseError as exc:
             log.info("%s: sacct output for gone jobs not understood: %s", self.name, exc)
             return ()
+
+    async def lookup(self, job_id: str) -> JobRow | None:
+        """A finished job of ours that no refresh has recorded yet: ask accounting by id and record it.
+
+        A job that ends between two refreshes is only in sacct, and slurmdbd may learn its
+        times a little late; a caller naming it (waiting for it, asking for its run) should
+        not have to wait for the next window. Costs one sacct, only when asked.
+        """
+        user = await self._transports.remote_user(self.name)
+        transport = await self._transports.get(self.name)
+        timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
+        for attempt in range(LOOKUP_ATTEMPTS):
+            result = await transport.run(build_sacct_jobs(user, [job_id]), timeout=timeout)
+            if result.rc != 0:
+                raise ClausiusError(f"{self.name}: sacct failed: {result.stderr.strip()[:200] or result.rc}")
+            try:
+                found = [j for j in parse_sacct(result.stdout, self.snapshot.utc_offset) if j.job_id == job_id]
+            except SlurmParseError as exc:
+                raise ClausiusError(f"{self.name}: sacct output not understood: {exc}") from None
+            if not found or not is_incomplete_record(found[0]):
+                break
+            if attempt + 1 == LOOKUP_ATTEMPTS:
+                return None  # slurmdbd is still catching up; the refreshes will record it
+            await asyncio.sleep(1.0)  # slurmdbd completes the record within a second or two
+        if not found or not is_terminal(found[0].state):
+            return None  # unknown, or so new that the next refresh will show it in the queue
+        if found[0].user and found[0].user != user:
+            raise ClausiusError(
+                f"job {job_id} on {self.name} belongs to {found[0].user}; clausius follows {user}'s jobs"
+            )
+        outcome = reconcile(self.name, {}, (), found, await self._projects.list(), time.time())
+        runs, members = self._grouping(outcome.writes)
+
+        def write(conn: sqlite3.Connection) -> None:
+            jobs_repo.upsert(conn, outcome.writes)
+            jobs_repo.record_runs(conn, self.name, runs, members, time.time())
+
+        await self._db.write(write)
+        row = await self._db.read(lambda c: jobs_repo.get(c, self.name, job_id))
+        if row is not None:
+            with contextlib.suppress(ClausiusError):  # the crash class is insight; the record already stands
+                paths = await lookup_paths(transport, [row], self.snapshot.utc_offset, timeout)
+                row = _with_paths([row], paths)[0]
+                verdicts = await assess_finished(transport, [row], self._settings.get_int("log_tail_bytes"), timeout)
+
+                def record(conn: sqlite3.Connection) -> None:
+                    jobs_repo.set_paths(conn, self.name, paths)
+                    jobs_repo.upsert(conn, verdicts)
+
+                await self._db.write(record)
+                row = verdicts[0] if verdicts else row
+        return row
+
+    def _complete(self, jobs: Sequence[SacctJob]) -> tuple[SacctJob, ...]:
+        """Accounting records fit to finalise from; incomplete ones are asked for again next refresh."""
+        incomplete = {j.job_id for j in jobs if is_incomplete_record(j)}
+        self._recheck |= incomplete
+        return tuple(j for j in jobs if j.job_id not in incomplete)
 
     async def _register_projects(self, rows: list[JobRow], known: list[Project]) -> None:
         names = {p.name for p in known}

@@ -19,6 +19,7 @@ from clausius.errors import InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
 from clausius.services.board import BoardService
 from clausius.services.board_models import Board, BoardJob, BoardRun, Counts
+from clausius.services.local_agent import LOCAL
 from clausius.services.settings import SettingsService
 from clausius.store import jobs_repo
 from clausius.store.database import Database
@@ -252,6 +253,8 @@ class JobsService:
 
     async def run_info(self, cluster: str, job_id: str) -> RunInfo:
         """The run a job belongs to: every job of its chain, from the board or else from history."""
+        if cluster == LOCAL:
+            raise InvalidInput("local processes have no runs", hint="use a Slurm cluster's name")
         await self._board.agent(cluster)
         board = await self._board.read(clusters=[cluster], wait_first=True)
         for board_cluster in board.clusters:
@@ -269,6 +272,8 @@ class JobsService:
                             jobs=[job_brief(j, project.name, run) for j in run.jobs],
                         )
         row = await self._db.read(lambda c: jobs_repo.get(c, cluster, job_id))
+        if row is None:
+            row = await (await self._board.agent(cluster)).lookup(job_id)
         if row is None:
             raise NotFound(f"job {job_id} is not known on {cluster}", hint="it is neither on the board nor in history")
         members = [row]
@@ -329,7 +334,7 @@ class JobsService:
             if row is None and not refreshed:
                 refreshed = True  # a job submitted a moment ago may not be in the last snapshot yet
                 await agent.refresh()
-                continue
+                row = await self.find_row(agent, job_id) or await agent.lookup(job_id)
             if row is None:
                 raise NotFound(f"job {job_id} is not known on {cluster}", hint="not in the queue and not in history")
             reached = _matches(row.state, wanted) if wanted else is_terminal(row.state)

@@ -44,6 +44,12 @@ class LocalAgent(ClusterAgent):
         super().__init__(LOCAL, db, settings, transports, projects, on_change)
         self._registry = registry
 
+    async def lookup(self, job_id: str) -> JobRow | None:
+        """Local processes leave no accounting behind; local Slurm jobs use it like any cluster."""
+        if processes.parse_process_job_id(job_id) is not None or not self.has_slurm():
+            return None
+        return await super().lookup(job_id)
+
     @staticmethod
     def has_slurm() -> bool:
         """A usable local Slurm: its client on PATH and a configuration to talk to."""
