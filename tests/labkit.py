@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -85,6 +86,12 @@ class Lab:
 
     def sshd_pid(self, cluster: str) -> str:
         return Path(self.cluster(cluster)["sshd_pidfile"]).read_text().strip()
+
+    def squeue_rpcs(self, cluster: str) -> int:
+        """How many squeue requests (REQUEST_JOB_USER_INFO) the cluster's slurmctld has served so far."""
+        out = lab_cli("sdiag", cluster, timeout=30).stdout
+        match = re.search(r"REQUEST_JOB_USER_INFO\s+\(\s*\d+\)\s+count:(\d+)", out)
+        return int(match.group(1)) if match else 0
 
     def crash_login_node(self, cluster: str) -> None:
         """What a crashing login node does: every session process dies, then the listener stops."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -134,18 +132,6 @@ def test_history_is_exact_after_the_service_was_down(lab: Lab, tmp_path: Path, d
         second.close()
 
 
-def _squeue_rpcs(lab: Lab, cluster: str) -> int:
-    out = subprocess.run(
-        [str(Path(__file__).resolve().parents[2] / "scripts" / "slurm-lab"), "sdiag", cluster],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
-    match = re.search(r"REQUEST_JOB_USER_INFO\s+\(\s*\d+\)\s+count:(\d+)", out)
-    return int(match.group(1)) if match else 0
-
-
 def test_twenty_concurrent_readers_cause_one_refresh_per_interval(services: Services, lab: Lab) -> None:
     asyncio.run(services.settings.set("poll_interval_sec", 5))
 
@@ -154,7 +140,7 @@ def test_twenty_concurrent_readers_cause_one_refresh_per_interval(services: Serv
         agent = await services.board.agent("alpha")
         await agent.refresh()
         before = agent.status().refreshes
-        rpc_before = await asyncio.to_thread(_squeue_rpcs, lab, "alpha")
+        rpc_before = await asyncio.to_thread(lab.squeue_rpcs, "alpha")
         start = time.monotonic()
 
         async def reader() -> int:
@@ -166,7 +152,7 @@ def test_twenty_concurrent_readers_cause_one_refresh_per_interval(services: Serv
             return reads
 
         reads = sum(await asyncio.gather(*(reader() for _ in range(20))))
-        rpc_after = await asyncio.to_thread(_squeue_rpcs, lab, "alpha")
+        rpc_after = await asyncio.to_thread(lab.squeue_rpcs, "alpha")
         return agent.status().refreshes - before, rpc_after - rpc_before, reads
 
     refreshes, rpcs, reads = run_with(services, scenario)
