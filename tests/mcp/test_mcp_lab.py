@@ -228,3 +228,33 @@ def test_stdio_relays_to_the_running_service_without_its_own_connections(served:
     after = agents(served)
     for cluster in ("alpha", "beta"):  # the service answered from its own snapshot and connections
         assert after[cluster]["connections_opened"] == before[cluster]["connections_opened"]
+
+
+def test_the_same_job_queries_through_the_cli_and_http(served: Served, submit: Any) -> None:
+    """Three equal interfaces: what the tools above do, the CLI and the HTTP API do too."""
+    quick = submit(f"cli-quick-{uuid.uuid4().hex[:6]}", "sleep 2")
+    waited = served.cli("wait", "alpha", quick, "--timeout", "90", "--json")
+    assert waited.returncode == 0, waited.stderr
+    assert '"reached": true' in waited.stdout and '"COMPLETED"' in waited.stdout
+    info = served.cli("run-info", "alpha", quick)
+    assert info.returncode == 0 and quick in info.stdout
+    status = served.cli("status", "alpha", "--check")
+    assert status.returncode == 0 and "alpha" in status.stdout and "ok " in status.stdout, status.stdout
+    unknown = served.cli("wait", "nowhere", "1")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: unknown cluster 'nowhere'")
+
+    with httpx.Client(base_url=served.url, timeout=120) as http:
+        page = http.get("/api/jobs", params={"cluster": "alpha", "state": ["completed"], "limit": 500}).json()
+        assert all(j["state"] == "COMPLETED" for j in page["jobs"]) and page["clusters"][0]["name"] == "alpha"
+        waited_http = http.get(f"/api/jobs/alpha/{quick}/wait", params={"timeout": 5}).json()
+        assert waited_http["reached"] and waited_http["state"] == "COMPLETED"
+        assert http.get(f"/api/jobs/alpha/{quick}/run").json()["source"] in ("board", "history")
+        health = http.get("/api/cluster-status").json()
+        assert {c["cluster"] for c in health} >= {"alpha", "beta", "local"}
+        csrf = http.get("/api/session").json()["csrf_token"]
+        refused = http.post(
+            "/api/clusters/alpha/run-script",
+            json={"script": "hostname"},
+            headers={"X-CSRF-Token": csrf, "Origin": served.url},
+        )
+        assert refused.status_code == 403 and "allow_run_script" in refused.json()["error"]

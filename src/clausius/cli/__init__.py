@@ -12,7 +12,16 @@ from typing import NoReturn
 
 import click
 
-from clausius.cli import admin_cmds, board_cmds, config_cmds, history_cmds, log_cmds, mcp_cmds, settings_cmds
+from clausius.cli import (
+    admin_cmds,
+    board_cmds,
+    config_cmds,
+    history_cmds,
+    job_cmds,
+    log_cmds,
+    mcp_cmds,
+    settings_cmds,
+)
 from clausius.cli.common import echo_error
 from clausius.errors import ClausiusError
 from clausius.services.interface import current_interface
@@ -28,7 +37,7 @@ def cli() -> None:
     """
 
 
-for module in (admin_cmds, board_cmds, config_cmds, history_cmds, log_cmds, mcp_cmds, settings_cmds):
+for module in (admin_cmds, board_cmds, config_cmds, history_cmds, job_cmds, log_cmds, mcp_cmds, settings_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -21,7 +21,7 @@ from clausius.mcp.server import MCP_PATH, McpEndpoint
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
 from clausius.web import pages
-from clausius.web.routers import board, config, history, logs, settings, system
+from clausius.web.routers import board, config, history, jobs, logs, settings, system
 from clausius.web.security import McpPortGuard, SecurityConfig, SecurityMiddleware
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ def create_app(
     app.include_router(settings.router)
     app.include_router(board.router)
     app.include_router(history.router)
+    app.include_router(jobs.router)
     app.include_router(logs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
