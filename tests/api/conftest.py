@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,10 +61,19 @@ def start_server(tmp_path: Path, token: str | None = None) -> tuple[uvicorn.Serv
     return server, thread, LiveServer(url=url, port=boot.port, boot=boot, services=services, csrf=security.csrf_token)
 
 
+@contextmanager
+def serving(tmp_path: Path, token: str | None = None) -> Iterator[LiveServer]:
+    """A live server for the duration of the block; stopped and closed after."""
+    server, thread, info = start_server(tmp_path, token=token)
+    try:
+        yield info
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        info.services.close()
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
-    server, thread, info = start_server(tmp_path)
-    yield info
-    server.should_exit = True
-    thread.join(timeout=10)
-    info.services.close()
+    with serving(tmp_path) as info:
+        yield info

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from clausius.core.job_record import JobRow
 from clausius.store import jobs_repo
 from tests.api.conftest import LiveServer
-
-NOW = time.time()
-DAY = 86_400.0
-
-
-def _job(cluster: str, job_id: str, state: str, ended_days_ago: float, **fields: Any) -> JobRow:
-    end = NOW - ended_days_ago * DAY
-    return JobRow(
-        cluster=cluster,
-        job_id=job_id,
-        state=state,
-        name=fields.pop("name", f"job-{job_id}"),
-        submit_time=end - 3600,
-        start_time=end - 1800,
-        end_time=end if state not in ("RUNNING", "PENDING") else None,
-        first_seen=end - 3600,
-        last_seen=end,
-        **fields,
-    )
+from tests.jobrows import past_job
 
 
 def _seed(live: LiveServer) -> None:
     rows = [
-        _job("eos", "101", "COMPLETED", 40, project="alpha", name="alpha_lr_train", partition="batch"),
-        _job("eos", "102", "FAILED", 3, project="alpha", name="alpha_lr_eval", partition="batch"),
-        _job("eos", "103", "TIMEOUT", 2, project="alpha", name="alpha_wd_train", partition="debug"),
-        _job("eos", "104", "RUNNING", 0, project="beta", name="beta_x_y"),
-        _job("draco", "201", "CANCELLED", 50, name="100%_sure"),
-        _job("draco", "202", "FAILED", 60, pinned=True),
+        past_job("eos", "101", "COMPLETED", 40, project="alpha", name="alpha_lr_train", partition="batch"),
+        past_job("eos", "102", "FAILED", 3, project="alpha", name="alpha_lr_eval", partition="batch"),
+        past_job("eos", "103", "TIMEOUT", 2, project="alpha", name="alpha_wd_train", partition="debug"),
+        past_job("eos", "104", "RUNNING", 0, project="beta", name="beta_x_y"),
+        past_job("draco", "201", "CANCELLED", 50, name="100%_sure"),
+        past_job("draco", "202", "FAILED", 60, pinned=True),
     ]
     live.services.db.write_sync(lambda c: jobs_repo.upsert(c, rows))
 

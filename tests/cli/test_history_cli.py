@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from typing import Any
 
 import pytest
 
@@ -12,26 +10,7 @@ from clausius.core.job_record import JobRow
 from clausius.store import jobs_repo
 from clausius.store.database import Database
 from tests.cli.conftest import Cli, assert_error
-
-NOW = time.time()
-DAY = 86_400.0
-
-
-def _job(cluster: str, job_id: str, state: str, ended_days_ago: float, **fields: Any) -> JobRow:
-    end = NOW - ended_days_ago * DAY
-    return JobRow(
-        cluster=cluster,
-        job_id=job_id,
-        state=state,
-        name=fields.pop("name", f"job-{job_id}"),
-        submit_time=end - 3600,
-        start_time=end - 1800,
-        end_time=end if state not in ("RUNNING", "PENDING") else None,
-        elapsed_sec=1800,
-        first_seen=end - 3600,
-        last_seen=end,
-        **fields,
-    )
+from tests.jobrows import past_job
 
 
 def seed(cli: Cli, rows: list[JobRow]) -> None:
@@ -54,14 +33,14 @@ def job_ids_in_db(cli: Cli) -> set[str]:
 @pytest.fixture
 def seeded(cli: Cli) -> Cli:
     rows = [
-        _job("eos", str(100 + n), "COMPLETED", 40 + n, project="alpha", name=f"alpha_lr_step{n}") for n in range(55)
+        past_job("eos", str(100 + n), "COMPLETED", 40 + n, project="alpha", name=f"alpha_lr_step{n}") for n in range(55)
     ]
     rows += [
-        _job(
+        past_job(
             "eos", "900", "FAILED", 1, project="alpha", name="alpha_lr_crash", crash_kind="oom", gpus=8, gpu_type="h100"
         ),
-        _job("draco", "901", "RUNNING", 0, name="beta_eval"),
-        _job("draco", "902", "TIMEOUT", 45, pinned=True),
+        past_job("draco", "901", "RUNNING", 0, name="beta_eval"),
+        past_job("draco", "902", "TIMEOUT", 45, pinned=True),
     ]
     seed(cli, rows)
     return cli

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx2
+import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
+
+from tests.labkit import Lab, require_lab
+from tests.served import Served, serve_on_lab
+
+
+@pytest.fixture(scope="module")
+def lab() -> Lab:
+    return require_lab()
+
+
+@pytest.fixture(scope="module")
+def served(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`clausius serve` on the lab with a dedicated MCP port, one per test module."""
+    with serve_on_lab(lab, tmp_path_factory.mktemp("mcp-lab"), mcp=True) as running:
+        yield running
 
 
 @asynccontextmanager

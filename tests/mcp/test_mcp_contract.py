@@ -12,7 +12,7 @@ import pytest
 from mcp.types import Tool
 
 from clausius.mcp.catalogue import GROUPS, NOW, SEED_TOOLS, TOOL_GROUPS
-from tests.api.conftest import LiveServer, start_server
+from tests.api.conftest import LiveServer, serving
 from tests.mcp.conftest import mcp_session, structured, tool_error
 
 SEED_TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "seed-mcp-tools.md"
@@ -37,11 +37,8 @@ DESTRUCTIVE = {
 
 @pytest.fixture(scope="module")
 def live_mcp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server, thread, info = start_server(tmp_path_factory.mktemp("mcp"))
-    yield info
-    server.should_exit = True
-    thread.join(timeout=10)
-    info.services.close()
+    with serving(tmp_path_factory.mktemp("mcp")) as info:
+        yield info
 
 
 def list_tools(url: str) -> list[Tool]:

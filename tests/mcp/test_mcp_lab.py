@@ -14,24 +14,13 @@ import psutil
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
-from tests.labkit import Lab, require_lab
+from tests.labkit import Lab
 from tests.mcp.conftest import mcp_session, structured, tool_error
-from tests.served import Served, serve_on_lab
+from tests.served import Served
 
 pytestmark = pytest.mark.lab
 
 FAILING = "echo 'step 1/4'; echo 'step 2/4'; python3 -c 'raise FileNotFoundError(\"/data/shard-07.tar\")'"
-
-
-@pytest.fixture(scope="module")
-def lab() -> Lab:
-    return require_lab()
-
-
-@pytest.fixture(scope="module")
-def served(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve_on_lab(lab, tmp_path_factory.mktemp("mcp-lab"), mcp=True) as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +12,12 @@ import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
-from tests.labkit import Lab, require_lab
+from tests.labkit import Lab
 from tests.mcp.conftest import mcp_session, structured
-from tests.served import Served, lab_env, register_lab_clusters, serve_on_lab
+from tests.served import Served, lab_env, register_lab_clusters
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 PHASE_SEC = 30.0
-
-
-@pytest.fixture(scope="module")
-def lab() -> Lab:
-    return require_lab()
-
-
-@pytest.fixture(scope="module")
-def served(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve_on_lab(lab, tmp_path_factory.mktemp("mcp-load"), mcp=True) as running:
-        yield running
 
 
 def refreshes(served: Served) -> dict[str, int]:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.api.conftest import LiveServer, free_port, start_server
+from tests.api.conftest import LiveServer, free_port, serving
 from tests.api.test_security import wait_healthy
 from tests.mcp.conftest import mcp_session, structured
 
@@ -30,20 +30,14 @@ HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "app
 
 @pytest.fixture
 def protected(tmp_path: Path) -> Iterator[LiveServer]:
-    server, thread, info = start_server(tmp_path, token=TOKEN)
-    yield info
-    server.should_exit = True
-    thread.join(timeout=10)
-    info.services.close()
+    with serving(tmp_path, token=TOKEN) as info:
+        yield info
 
 
 @pytest.fixture
 def plain(tmp_path: Path) -> Iterator[LiveServer]:
-    server, thread, info = start_server(tmp_path)
-    yield info
-    server.should_exit = True
-    thread.join(timeout=10)
-    info.services.close()
+    with serving(tmp_path) as info:
+        yield info
 
 
 def test_mcp_needs_the_bearer_token_when_one_is_configured(protected: LiveServer) -> None:

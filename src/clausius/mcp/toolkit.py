@@ -25,6 +25,7 @@ from clausius.services.interface import current_interface
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
 
 
 def _code(exc: ClausiusError) -> str:
@@ -98,9 +99,26 @@ class ToolRegistry:
 
         return decorator
 
+    def spec_tool(
+        self,
+        *,
+        name: str,
+        title: str,
+        doc: str,
+        spec: type[M],
+        returns: Any,
+        call: Callable[[M], Awaitable[Any]],
+        read_only: bool = False,
+    ) -> None:
+        """A tool whose flat parameters are a Spec model's fields, validated into it, passed to `call`."""
 
-def dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")
+        async def tool(**fields: Any) -> Any:
+            return await call(spec(**fields))
+
+        tool.__name__ = tool.__qualname__ = name
+        tool.__doc__ = doc
+        tool.__signature__ = signature_from_model(spec, returns=returns)  # type: ignore[attr-defined]
+        self.tool(title=title, read_only=read_only)(tool)
 
 
 def signature_from_model(

@@ -6,7 +6,7 @@ generated from them); the update tools take a `changes` object holding only what
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -25,7 +25,7 @@ from clausius.core.config_models import (
     TeamMember,
     TeamMemberSpec,
 )
-from clausius.mcp.toolkit import ToolRegistry, signature_from_model
+from clausius.mcp.toolkit import ToolRegistry
 from clausius.services.app import Services
 from clausius.services.settings import SettingInfo
 
@@ -54,17 +54,16 @@ def _clusters(tools: ToolRegistry, services: Services) -> None:
         """One cluster's configuration."""
         return await services.clusters.get(name)
 
-    async def add_cluster_config(**fields: Any) -> Cluster:
-        """Register a cluster reached over SSH (host may be a ~/.ssh/config alias).
-
-        Then check it with get_cluster_status(check=true).
-        If the host key is unknown, the status shows its fingerprint; a person must trust it
-        (`clausius clusters trust-host-key`), agents cannot.
-        """
-        return await services.clusters.add(ClusterSpec(**fields))
-
-    add_cluster_config.__signature__ = signature_from_model(ClusterSpec, returns=Cluster)  # type: ignore[attr-defined]
-    tools.tool(title="Add a cluster", read_only=False)(add_cluster_config)
+    tools.spec_tool(
+        name="add_cluster_config",
+        title="Add a cluster",
+        doc="Register a cluster reached over SSH (host may be a ~/.ssh/config alias).\n\n"
+        "Then check it with get_cluster_status(check=true). If the host key is unknown, the status shows its "
+        "fingerprint; a person must trust it (`clausius trust-host-key`), agents cannot.",
+        spec=ClusterSpec,
+        returns=Cluster,
+        call=services.clusters.add,
+    )
 
     @tools.tool(title="Change a cluster", read_only=False, destructive=True, idempotent=True)
     async def update_cluster_config(
@@ -87,12 +86,14 @@ def _team_and_accounts(tools: ToolRegistry, services: Services) -> None:
         """The team: cluster user names whose usage counts as the team's."""
         return await services.registry.list_team()
 
-    async def add_team_member(**fields: Any) -> TeamMember:
-        """Add a team member by cluster user name."""
-        return await services.registry.add_team_member(TeamMemberSpec(**fields))
-
-    add_team_member.__signature__ = signature_from_model(TeamMemberSpec, returns=TeamMember)  # type: ignore[attr-defined]
-    tools.tool(title="Add a team member", read_only=False)(add_team_member)
+    tools.spec_tool(
+        name="add_team_member",
+        title="Add a team member",
+        doc="Add a team member by cluster user name.",
+        spec=TeamMemberSpec,
+        returns=TeamMember,
+        call=services.registry.add_team_member,
+    )
 
     @tools.tool(title="Remove a team member", read_only=False, destructive=True, idempotent=True)
     async def remove_team_member(username: Annotated[Name, Field(description="Cluster user name.")]) -> Removed:
@@ -105,12 +106,14 @@ def _team_and_accounts(tools: ToolRegistry, services: Services) -> None:
         """Slurm accounts (PPPs) the team submits under."""
         return await services.registry.list_accounts()
 
-    async def add_ppp_account(**fields: Any) -> Account:
-        """Add a Slurm account (PPP)."""
-        return await services.registry.add_account(AccountSpec(**fields))
-
-    add_ppp_account.__signature__ = signature_from_model(AccountSpec, returns=Account)  # type: ignore[attr-defined]
-    tools.tool(title="Add a PPP account", read_only=False)(add_ppp_account)
+    tools.spec_tool(
+        name="add_ppp_account",
+        title="Add a PPP account",
+        doc="Add a Slurm account (PPP) the team submits under.",
+        spec=AccountSpec,
+        returns=Account,
+        call=services.registry.add_account,
+    )
 
     @tools.tool(title="Change a PPP account", read_only=False, destructive=True, idempotent=True)
     async def update_ppp_account(
@@ -135,12 +138,14 @@ def _paths_and_filters(tools: ToolRegistry, services: Services) -> None:
         """Remote roots: where logs are searched, NeMo-Run output roots, Lustre prefixes. Each has an id."""
         return await services.registry.list_paths(kind)
 
-    async def add_path_base(**fields: Any) -> PathBase:
-        """Add a remote root of one kind (absolute path)."""
-        return await services.registry.add_path(PathBaseSpec(**fields))
-
-    add_path_base.__signature__ = signature_from_model(PathBaseSpec, returns=PathBase)  # type: ignore[attr-defined]
-    tools.tool(title="Add a path base", read_only=False)(add_path_base)
+    tools.spec_tool(
+        name="add_path_base",
+        title="Add a path base",
+        doc="Add a remote root of one kind (absolute path): where logs are searched, NeMo-Run outputs, Lustre.",
+        spec=PathBaseSpec,
+        returns=PathBase,
+        call=services.registry.add_path,
+    )
 
     @tools.tool(title="Remove a path base", read_only=False, destructive=True, idempotent=True)
     async def remove_path_base(path_id: Annotated[int, Field(ge=1, description="Id from list_path_bases.")]) -> Removed:
@@ -153,12 +158,14 @@ def _paths_and_filters(tools: ToolRegistry, services: Services) -> None:
         """Patterns choosing which of this machine's processes appear on the board as 'local' jobs."""
         return await services.registry.list_filters()
 
-    async def add_process_filter(**fields: Any) -> ProcessFilter:
-        """Show (include) or hide (exclude) local processes whose command line contains the pattern."""
-        return await services.registry.add_filter(ProcessFilterSpec(**fields))
-
-    add_process_filter.__signature__ = signature_from_model(ProcessFilterSpec, returns=ProcessFilter)  # type: ignore[attr-defined]
-    tools.tool(title="Add a process filter", read_only=False)(add_process_filter)
+    tools.spec_tool(
+        name="add_process_filter",
+        title="Add a process filter",
+        doc="Show (include) or hide (exclude) local processes whose command line contains the pattern.",
+        spec=ProcessFilterSpec,
+        returns=ProcessFilter,
+        call=services.registry.add_filter,
+    )
 
     @tools.tool(title="Remove a process filter", read_only=False, destructive=True, idempotent=True)
     async def remove_process_filter(

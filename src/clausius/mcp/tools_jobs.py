@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
-from clausius.mcp.toolkit import ToolRegistry, signature_from_model
+from clausius.mcp.toolkit import ToolRegistry
 from clausius.services.app import ClusterHealth, Services
 from clausius.services.board import CancelOutcome
 from clausius.services.board_models import PriorityFactors
-from clausius.services.history import HistoryPage, HistoryQuery, ProjectSummary, parse_query
+from clausius.services.history import HistoryPage, HistoryQuery, ProjectSummary
 from clausius.services.jobs import JobList, RunInfo, WaitResult
 from clausius.services.logs import LogFiles, LogTail
 from clausius.services.stats import JobStats
@@ -101,16 +101,17 @@ def register(tools: ToolRegistry, services: Services) -> None:
         """
         return await services.stats.job_stats(cluster, job_id)
 
-    async def get_history(**fields: Any) -> HistoryPage:
-        """Recorded jobs, including those Slurm has forgotten, newest first, filtered and paged.
-
-        Exact final state, exit code, crash class, run and log paths are kept for every job
-        clausius has seen. Use `search` for a job-name substring or an exact job id.
-        """
-        return await services.history.query(parse_query(**fields))
-
-    get_history.__signature__ = signature_from_model(HistoryQuery, returns=HistoryPage)  # type: ignore[attr-defined]
-    tools.tool(title="Search job history", read_only=True)(get_history)
+    tools.spec_tool(
+        name="get_history",
+        title="Search job history",
+        doc="Recorded jobs, including those Slurm has forgotten, newest first, filtered and paged.\n\n"
+        "Exact final state, exit code, crash class, run and log paths are kept for every job clausius has "
+        "seen. Use `search` for a job-name substring or an exact job id.",
+        spec=HistoryQuery,
+        returns=HistoryPage,
+        call=services.history.query,
+        read_only=True,
+    )
 
     @tools.tool(title="List projects", read_only=True)
     async def list_projects() -> list[ProjectSummary]:
