@@ -101,7 +101,17 @@ def test_wait_for_job_returns_when_a_real_job_finishes(served: Served, submit: A
         running = structured(
             await s.call_tool("wait_for_job", {"cluster": "alpha", "job_id": slow, "states": ["running"]})
         )
-        short = structured(await s.call_tool("wait_for_job", {"cluster": "alpha", "job_id": slow, "timeout_sec": 2}))
+        progress: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            progress.append((done, total, message))
+
+        short = structured(
+            await s.call_tool(
+                "wait_for_job", {"cluster": "alpha", "job_id": slow, "timeout_sec": 2}, progress_callback=on_progress
+            )
+        )
+        assert progress and progress[0][1] == 2.0 and f"{slow} is RUNNING" in (progress[0][2] or ""), progress
         return done, running, short, elapsed
 
     done, running, short, elapsed = on_mcp(served, scenario)

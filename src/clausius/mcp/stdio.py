@@ -62,6 +62,11 @@ def run_stdio(groups: str | None, token: str | None) -> None:
                 f"{boot.data_dir} is in use by {lock.holder()}, which offers no MCP endpoint",
                 hint="wait for it to finish, or start `clausius serve`",
             ) from None
+        if info.get("token_required") and not token:
+            raise ConfigError(
+                "the running clausius service requires its access token",
+                hint="pass --token-file or set CLAUSIUS_ACCESS_TOKEN",
+            ) from None
         url = str(info["mcp_url"]) + (f"?groups={groups}" if groups else "")
         print(f"clausius: relaying MCP to the running service at {url}", file=sys.stderr)
         anyio.run(relay, url, token)
