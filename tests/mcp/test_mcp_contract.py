@@ -82,24 +82,29 @@ def test_the_server_offers_exactly_the_catalogue(live_mcp: LiveServer) -> None:
     assert len(offered) <= 40, "every group together must fit Cursor's 40-tool limit (or groups must split)"
 
 
+def assert_well_described(tool: Tool) -> None:
+    """A typed, described input schema, an output schema, a title and honest hints, and its group."""
+    assert tool.description and len(tool.description) > 20, tool.name
+    assert tool.input_schema["type"] == "object", tool.name
+    for prop, schema in tool.input_schema.get("properties", {}).items():
+        described = schema.get("description") or "$ref" in schema or "allOf" in schema
+        assert described, f"{tool.name}.{prop} has no description"
+        assert "type" in schema or "anyOf" in schema or "$ref" in schema or "allOf" in schema, (
+            f"{tool.name}.{prop} is untyped"
+        )
+    assert tool.output_schema is not None and tool.output_schema.get("type") == "object", tool.name
+    notes = tool.annotations
+    assert notes is not None and notes.title, tool.name
+    read_only = tool.name.startswith(READ_ONLY_PREFIXES)
+    assert notes.read_only_hint is read_only, tool.name
+    assert notes.destructive_hint is (tool.name in DESTRUCTIVE), tool.name
+    assert notes.idempotent_hint is not None and notes.open_world_hint is not None, tool.name
+    assert tool.meta is not None and tool.meta["group"] == TOOL_GROUPS[tool.name]
+
+
 def test_every_tool_has_a_typed_described_schema_and_honest_annotations(live_mcp: LiveServer) -> None:
     for tool in list_tools(f"{live_mcp.url}/mcp?groups=all"):
-        assert tool.description and len(tool.description) > 20, tool.name
-        assert tool.input_schema["type"] == "object", tool.name
-        for prop, schema in tool.input_schema.get("properties", {}).items():
-            described = schema.get("description") or "$ref" in schema or "allOf" in schema
-            assert described, f"{tool.name}.{prop} has no description"
-            assert "type" in schema or "anyOf" in schema or "$ref" in schema or "allOf" in schema, (
-                f"{tool.name}.{prop} is untyped"
-            )
-        assert tool.output_schema is not None and tool.output_schema.get("type") == "object", tool.name
-        notes = tool.annotations
-        assert notes is not None and notes.title, tool.name
-        read_only = tool.name.startswith(READ_ONLY_PREFIXES)
-        assert notes.read_only_hint is read_only, tool.name
-        assert notes.destructive_hint is (tool.name in DESTRUCTIVE), tool.name
-        assert notes.idempotent_hint is not None and notes.open_world_hint is not None, tool.name
-        assert tool.meta is not None and tool.meta["group"] == TOOL_GROUPS[tool.name]
+        assert_well_described(tool)
 
 
 def test_tool_groups_select_a_coherent_subset_by_url_and_by_setting(live_mcp: LiveServer) -> None:

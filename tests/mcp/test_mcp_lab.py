@@ -14,8 +14,10 @@ import psutil
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
+from clausius.mcp.catalogue import TOOL_GROUPS
 from tests.labkit import Lab
 from tests.mcp.conftest import mcp_session, structured, tool_error
+from tests.mcp.test_mcp_contract import assert_well_described
 from tests.served import Served
 
 pytestmark = pytest.mark.lab
@@ -68,6 +70,16 @@ async def until_listed(session: ClientSession, job_id: str, limit: float = 40) -
             return found[0]
         assert time.monotonic() < deadline, f"job {job_id} never appeared: {[j['job_id'] for j in page['jobs']]}"
         await asyncio.sleep(1)
+
+
+def test_the_running_service_lists_every_tool_with_its_schema_and_annotations(served: Served) -> None:
+    async def scenario(s: ClientSession) -> list[Any]:
+        return (await s.list_tools()).tools
+
+    tools = on_mcp(served, scenario)
+    assert {t.name for t in tools} == set(TOOL_GROUPS)
+    for tool in tools:
+        assert_well_described(tool)
 
 
 def test_list_jobs_shows_a_real_job_and_cancel_job_cancels_it(served: Served, lab: Lab, submit: Any) -> None:
