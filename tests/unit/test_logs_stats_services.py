@@ -344,6 +344,7 @@ def test_running_job_from_sstat(env: tuple[Services, FakeCluster]) -> None:
     store(svc, job_id, state="PENDING")  # the board saw it pending; it has started since
     assert run(svc.stats.job_stats("eos", job_id)).source == "sstat"
     fake.answer("sstat", "", f"sstat: error: No steps running for job {job_id}")
+    svc.stats.forget()  # answers are shared for cache_fresh_sec; this test changes the cluster's in between
     stats = run(svc.stats.job_stats("eos", job_id))
     assert stats.source == "none" and stats.steps == [] and stats.cpu_efficiency is None
     assert stats.note == f"sstat has no samples yet (No steps running for job {job_id})"
@@ -363,6 +364,7 @@ def test_pending_gpu_job_and_failing_commands(env: tuple[Services, FakeCluster])
     assert (stats.source, stats.cpus, stats.elapsed_sec) == ("none", 4, 60)
     assert "Problem talking to the database" in (stats.note or "")
     fake.outputs["sacct"] = Unreachable("eos: connection refused")
+    svc.stats.forget()
     assert "connection refused" in (run(svc.stats.job_stats("eos", "77")).note or "")
     # an unknown job on an unreachable cluster: the transport error, not a guess that the job does not exist
     with pytest.raises(Unreachable):
@@ -370,3 +372,23 @@ def test_pending_gpu_job_and_failing_commands(env: tuple[Services, FakeCluster])
     fake.answer("sacct", "")
     with pytest.raises(NotFound, match="job 78 is not known on eos"):
         run(svc.stats.job_stats("eos", "78"))
+
+
+def test_agents_polling_one_job_share_one_sacct(env: tuple[Services, FakeCluster]) -> None:
+    svc, fake = env
+    finished = load("sacct-usage", "alpha-running")
+    job_id = finished.meta["job_id"]
+    fake.answer("sacct", finished.out)
+    fake.answer("sstat", f"{job_id}.batch|1|00:00:07|91588K|91588K|98468K|cpu=00:00:07,mem=91588K\n")
+    store(svc, job_id, state="RUNNING", start_time=NOW - 14)
+
+    async def twenty_agents() -> set[str]:
+        answers = await asyncio.gather(*(svc.stats.job_stats("eos", job_id) for _ in range(20)))
+        return {a.model_dump_json() for a in answers}
+
+    assert len(run(twenty_agents())) == 1
+    assert len([c for c in fake.commands if "sacct" in c]) == 1
+    assert len([c for c in fake.commands if "sstat" in c]) == 1
+    store(svc, job_id, state="COMPLETED")  # a change of state is a new question
+    run(svc.stats.job_stats("eos", job_id))
+    assert len([c for c in fake.commands if "sacct" in c]) == 2

@@ -78,7 +78,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "cache_fresh_sec",
         "int",
         30,
-        "How long a cluster snapshot counts as fresh before a read refreshes it.",
+        "How long a cluster snapshot counts as fresh, and how long per-job answers (stats, priority) are shared.",
         "board",
         5,
         600,

@@ -41,6 +41,7 @@ from clausius.services.clusters import ClusterService
 from clausius.services.inspection import LivePeek
 from clausius.services.interface import current_interface
 from clausius.services.local_agent import LOCAL, LocalAgent
+from clausius.services.memo import Memo
 from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
@@ -90,6 +91,7 @@ class BoardService:
         self._polling = False
         self._changed = asyncio.Condition()
         self._generation = 0
+        self._pending_memo: Memo[PriorityFactors] = Memo(lambda: float(settings.get_int("cache_fresh_sec")))
 
     # -- agents ---------------------------------------------------------------------------------------
 
@@ -269,7 +271,14 @@ class BoardService:
         return result
 
     async def pending_details(self, cluster: str, job_id: str) -> PriorityFactors:
-        """On demand (a tooltip or an agent asking): one sprio for one pending job, not on every refresh."""
+        """On demand (a tooltip or an agent asking): one sprio for one pending job, not on every refresh.
+
+        Shared for `cache_fresh_sec`, so a polling agent costs one sprio per interval.
+        """
+        await self.agent(cluster)
+        return await self._pending_memo.get((cluster, job_id), lambda: self._pending_details(cluster, job_id))
+
+    async def _pending_details(self, cluster: str, job_id: str) -> PriorityFactors:
         agent = await self.agent(cluster)
         row = next((r for r in agent.snapshot.live if r.job_id == job_id), None)
         if row is None:

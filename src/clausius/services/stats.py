@@ -23,6 +23,7 @@ from clausius.errors import ClausiusError, NotFound
 from clausius.remote.base import Transport
 from clausius.services.board import BoardService
 from clausius.services.logs import check_job_id, find_row, seconds
+from clausius.services.memo import Memo
 from clausius.services.settings import SettingsService
 from clausius.services.transports import TransportRegistry
 from clausius.slurm.commands import build_sstat
@@ -94,9 +95,23 @@ class StatsService:
         self._settings = settings
         self._transports = transports
         self._board = board
+        self._memo: Memo[JobStats] = Memo(lambda: float(settings.get_int("cache_fresh_sec")))
 
     async def job_stats(self, cluster: str, job_id: str) -> JobStats:
-        """Usage of one job: sstat while it runs, sacct once it has ended (one or two commands, in parallel)."""
+        """Usage of one job: sstat while it runs, sacct once it has ended (one or two commands, in parallel).
+
+        Answers are shared for `cache_fresh_sec`, so agents polling a job cost one sacct per interval.
+        """
+        agent = await self._board.agent(cluster)
+        row = await find_row(agent, self._db, check_job_id(cluster, job_id, "statistics"))
+        key = (cluster, job_id, row.state if row else None)  # a job that changed state gets fresh numbers
+        return await self._memo.get(key, lambda: self._job_stats(cluster, job_id))
+
+    def forget(self) -> None:
+        """Drop the shared answers, so the next call asks the cluster again."""
+        self._memo.forget()
+
+    async def _job_stats(self, cluster: str, job_id: str) -> JobStats:
         agent = await self._board.agent(cluster)  # NotFound naming the known clusters
         job_id = check_job_id(cluster, job_id, "statistics")
         row = await find_row(agent, self._db, job_id)
