@@ -109,6 +109,7 @@ class ToolRegistry:
         returns: Any,
         call: Callable[[M], Awaitable[Any]],
         read_only: bool = False,
+        defaults: dict[str, Any] | None = None,
     ) -> None:
         """A tool whose flat parameters are a Spec model's fields, validated into it, passed to `call`."""
 
@@ -117,12 +118,17 @@ class ToolRegistry:
 
         tool.__name__ = tool.__qualname__ = name
         tool.__doc__ = doc
-        tool.__signature__ = signature_from_model(spec, returns=returns)  # type: ignore[attr-defined]
+        tool.__signature__ = signature_from_model(spec, returns=returns, defaults=defaults)  # type: ignore[attr-defined]
         self.tool(title=title, read_only=read_only)(tool)
 
 
 def signature_from_model(
-    model: type[BaseModel], *, returns: Any, exclude: tuple[str, ...] = (), leading: tuple[inspect.Parameter, ...] = ()
+    model: type[BaseModel],
+    *,
+    returns: Any,
+    exclude: tuple[str, ...] = (),
+    leading: tuple[inspect.Parameter, ...] = (),
+    defaults: dict[str, Any] | None = None,
 ) -> inspect.Signature:
     """Flat keyword parameters from a pydantic model, so a tool's schema and the service's model never drift.
 
@@ -139,7 +145,7 @@ def signature_from_model(
         if info.is_required():
             required.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation))
         else:
-            default = info.get_default(call_default_factory=True)
+            default = (defaults or {}).get(name, info.get_default(call_default_factory=True))
             optional.append(
                 inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
             )

@@ -111,6 +111,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
         returns=HistoryPage,
         call=services.history.query,
         read_only=True,
+        defaults={"limit": 20},  # an LLM's context is small: a first page of 20, then next_offset
     )
 
     @tools.tool(title="List projects", read_only=True)

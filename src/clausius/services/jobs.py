@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pydantic import BaseModel, Field
 
 from clausius.core.job_record import JobRow
-from clausius.core.job_states import ACTIVE_STATES, BUCKETS, TERMINAL_STATES, bucket, is_terminal
+from clausius.core.job_states import ACTIVE_STATES, BUCKETS, FAILED_STATES, TERMINAL_STATES, bucket, is_terminal
 from clausius.errors import InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
 from clausius.services.board import BoardService
@@ -386,4 +386,9 @@ class JobsService:
                 lines.append(f"  failed: {job.job_id} {job.name} [{project}] {job.state}{why}")
             if len(failed) > 5:
                 lines.append(f"  … and {len(failed) - 5} more failed (list_jobs with state='failed')")
+        since = time.time() - 86400
+        recent = await self._db.read(lambda c: jobs_repo.recent_failures_off_board(c, since, sorted(FAILED_STATES)))
+        if recent:
+            counts = ", ".join(f"{n} on {cluster}" for cluster, n in recent)
+            lines.append(f"history: failed in the last 24 h and not on the board: {counts} (see get_history)")
         return "\n".join(lines) if lines else "no clusters configured (add one with add_cluster_config)"

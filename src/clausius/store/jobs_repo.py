@@ -166,3 +166,14 @@ def by_run(conn: sqlite3.Connection, run_id: str) -> list[JobRow]:
 def run_label(conn: sqlite3.Connection, run_id: str) -> str | None:
     row = conn.execute("SELECT label FROM runs WHERE run_id = ?", (run_id,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def recent_failures_off_board(conn: sqlite3.Connection, since: float, states: Sequence[str]) -> list[tuple[str, int]]:
+    """Per cluster: jobs in `states` that ended after `since` and are not on the board (history only)."""
+    marks = ",".join("?" * len(states))
+    rows = conn.execute(
+        f"SELECT cluster, count(*) FROM jobs WHERE pinned = 0 AND end_time >= ? AND state IN ({marks}) "  # noqa: S608 - placeholders only
+        "GROUP BY cluster ORDER BY cluster",
+        (since, *states),
+    ).fetchall()
+    return [(str(r[0]), int(r[1])) for r in rows]
