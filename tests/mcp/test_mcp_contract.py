@@ -79,7 +79,10 @@ def test_the_server_offers_exactly_the_catalogue(live_mcp: LiveServer) -> None:
     offered = {t.name for t in list_tools(f"{live_mcp.url}/mcp?groups=all")}
     assert offered == set(TOOL_GROUPS)
     assert {n for n, s in SEED_TOOLS.items() if s == NOW} <= offered
-    assert len(offered) <= 40, "every group together must fit Cursor's 40-tool limit (or groups must split)"
+    default = {t.name for t in list_tools(f"{live_mcp.url}/mcp")}  # the mcp_tool_groups setting's choice
+    assert len(default) <= 40, "the default groups must fit Cursor's 40-tool limit: narrow mcp_tool_groups"
+    for group in GROUPS:
+        assert sum(g == group for g in TOOL_GROUPS.values()) <= 40, f"group {group} alone exceeds 40 tools"
 
 
 def assert_well_described(tool: Tool) -> None:
