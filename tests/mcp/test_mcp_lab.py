@@ -214,31 +214,57 @@ def agents(served: Served) -> dict[str, dict[str, Any]]:
     return {a["cluster"]: a for a in httpx.get(f"{served.url}/api/agents", timeout=10).json()}
 
 
-def test_stdio_relays_to_the_running_service_without_its_own_connections(served: Served) -> None:
-    before = agents(served)
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "clausius", "mcp", "--stdio", "--groups", "jobs"], env=served.env
-    )
+def test_stdio_relays_to_the_running_service_without_its_own_connections(served: Served, submit: Any) -> None:
+    """Over stdio the client sees the same tools and acts on real jobs, through the service's own connections."""
+    job_id = submit("mcp-stdio-cancel-me", "sleep 300")
 
-    async def scenario() -> tuple[list[str], dict[str, Any], set[tuple[str, int]]]:
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+    async def warm_up(s: ClientSession) -> None:  # the service has seen the job and is connected to both clusters
+        await until_listed(s, job_id)
+        assert structured(await s.call_tool("list_jobs", {"cluster": "beta"}))["clusters"][0]["state"] == "live"
+
+    on_mcp(served, warm_up)
+
+    def stdio(groups: str) -> StdioServerParameters:
+        args = ["-m", "clausius", "mcp", "--stdio", "--groups", groups]
+        return StdioServerParameters(command=sys.executable, args=args, env=served.env)
+
+    async def jobs_only() -> tuple[list[str], dict[str, Any]]:
+        async with stdio_client(stdio("jobs")) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             names = [t.name for t in (await session.list_tools()).tools]
-            page = structured(await session.call_tool("list_jobs", {"cluster": "beta"}))
+            return names, structured(await session.call_tool("list_jobs", {"cluster": "beta"}))
+
+    async def everything() -> tuple[list[Any], dict[str, Any], dict[str, Any], dict[str, Any], set[tuple[str, int]]]:
+        async with stdio_client(stdio("all")) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            tools = (await session.list_tools()).tools
+            bad = tool_error(await session.call_tool("get_job_log", {"cluster": "nowhere", "job_id": job_id}))
+            await until_listed(session, job_id)
+            cancelled = structured(await session.call_tool("cancel_job", {"cluster": "alpha", "job_id": job_id}))
+            waited = structured(
+                await session.call_tool("wait_for_job", {"cluster": "alpha", "job_id": job_id, "timeout_sec": 60})
+            )
             relay = [p for p in psutil.Process().children(recursive=True) if "--stdio" in p.cmdline()]
             assert len(relay) == 1
             peers = {(c.raddr.ip, c.raddr.port) for c in relay[0].net_connections(kind="tcp") if c.raddr}
-            return names, page, peers
+            return tools, bad, cancelled, waited, peers
 
-    names, page, peers = asyncio.run(scenario())
+    names, page = asyncio.run(jobs_only())
     assert "list_jobs" in names and "add_cluster_config" not in names  # --groups reached the service
     assert [c["name"] for c in page["clusters"]] == ["beta"] and page["clusters"][0]["state"] == "live"
+
+    tools, bad, cancelled, waited, peers = asyncio.run(everything())
+    assert {t.name for t in tools} == set(TOOL_GROUPS)
+    for tool in tools:
+        assert_well_described(tool)
+    assert bad["code"] == "not_found" and "alpha" in bad["choices"], bad
+    assert cancelled["cancelled"] == [job_id] and waited["reached"] and waited["state"] == "CANCELLED"
     assert served.mcp_url is not None
     mcp_port = int(served.mcp_url.rsplit(":", 1)[1].split("/")[0])
     assert peers == {("127.0.0.1", mcp_port)}, f"the relay talked to something else: {peers}"
     after = agents(served)
-    for cluster in ("alpha", "beta"):  # the service answered from its own snapshot and connections
-        assert after[cluster]["connections_opened"] == before[cluster]["connections_opened"]
+    for cluster in ("alpha", "beta"):  # the service's persistent lanes (control, data) served every call
+        assert 1 <= after[cluster]["connections_opened"] <= 2, after[cluster]
 
 
 def test_the_same_job_queries_through_the_cli_and_http(served: Served, submit: Any) -> None:

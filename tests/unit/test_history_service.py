@@ -188,8 +188,9 @@ def test_newest_activity_first_then_job_id(env: Env) -> None:
         job("eos", "4", "PENDING", start_time=None, submit_time=None, first_seen=NOW - 3 * DAY),  # only seen
         job("eos", "9", end_time=NOW - DAY),
         job("eos", "10", end_time=NOW - DAY),  # same end time as 9
+        job("eos", "5", "PENDING", start_time=NOW + DAY, submit_time=NOW - 6 * DAY),  # a start estimate, not activity
     )
-    assert env.ids() == ["10", "9", "2", "4", "3", "1"]  # ties: 10 before 9 (numeric, not text order)
+    assert env.ids() == ["10", "9", "2", "4", "3", "1", "5"]  # ties: 10 before 9 (numeric, not text order)
 
 
 def test_pages_cover_everything_once_with_next_offset(env: Env) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from clausius.core.job_record import JobRow
 from clausius.store import jobs_repo
 
-# The time a job last did something: what "newest first" means for history.
-SORT_TIME = "COALESCE(end_time, start_time, submit_time, first_seen)"
+# The time a job last did something: what "newest first" means for history. A pending
+# job's start_time is Slurm's estimate (often hours ahead), so it does not count.
+SORT_TIME = "COALESCE(end_time, CASE WHEN state <> 'PENDING' THEN start_time END, submit_time, first_seen)"
 # Cleanup age: when a finished job ended, or when it was last seen if its end is unknown.
 END_OR_LAST_SEEN = "COALESCE(end_time, last_seen)"
 LIKE_ESCAPE = "\\"
