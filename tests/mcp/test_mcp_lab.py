@@ -140,6 +140,7 @@ def test_a_failed_job_is_explained_through_logs_history_and_run_tools(served: Se
     async def scenario(s: ClientSession) -> dict[str, Any]:
         ended = structured(await s.call_tool("wait_for_job", {"cluster": "alpha", "job_id": job_id, "timeout_sec": 90}))
         assert ended["state"] == "FAILED", ended
+        assert (ended["job"]["crash"] or "").startswith("traceback"), ended  # the waiter is told why it died
         files = structured(await s.call_tool("list_log_files", {"cluster": "alpha", "job_id": job_id}))
         assert any(f["path"].endswith(f"{name}-{job_id}.out") and f["exists"] for f in files["files"])
         log = structured(await s.call_tool("get_job_log", {"cluster": "alpha", "job_id": job_id}))

@@ -152,7 +152,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
 
         Waits on clausius's shared snapshot: no extra load on the cluster however many wait, so
         prefer this over polling list_jobs. Returns reached=false on timeout; call again to keep waiting.
-        A job that failed moments ago may not have its crash class yet: get_job_log reads it.
+        A failed job comes back with its crash class (`job.crash`); get_job_log shows the lines around it.
         """
 
         async def tick(waited: float, state: str) -> None:

@@ -14,7 +14,15 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pydantic import BaseModel, Field
 
 from clausius.core.job_record import JobRow
-from clausius.core.job_states import ACTIVE_STATES, BUCKETS, FAILED_STATES, TERMINAL_STATES, bucket, is_terminal
+from clausius.core.job_states import (
+    ACTIVE_STATES,
+    BUCKETS,
+    FAILED_STATES,
+    TERMINAL_STATES,
+    base_state,
+    bucket,
+    is_terminal,
+)
 from clausius.errors import InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
 from clausius.services.board import BoardService
@@ -27,6 +35,7 @@ from clausius.store.database import Database
 MAX_LIST = 500
 MAX_WAIT_SEC = 3600
 WAKE_EVERY_SEC = 20.0  # a waiter re-registers demand this often so polling never lapses
+CRASH_WAIT_SEC = 10.0  # how long a waiter lets the log read that follows a failure finish
 
 
 class JobBrief(BaseModel):
@@ -341,6 +350,8 @@ class JobsService:
             remaining = deadline - time.monotonic()
             if on_tick is not None and not reached:
                 await on_tick(time.monotonic() - started, row.state)
+            if reached and bucket(base_state(row.state)) == "failed" and row.crash_kind is None:
+                row = await self._with_crash_class(agent, row)
             if reached or remaining <= 0:
                 return WaitResult(
                     cluster=cluster,
@@ -355,6 +366,18 @@ class JobsService:
             else:  # a one-shot process (the CLI) has no refresh loop: refresh at the normal interval
                 await asyncio.sleep(min(remaining, float(self._settings.get_int("poll_interval_sec"))))
                 await agent.refresh()
+
+    async def _with_crash_class(self, agent: ClusterAgent, row: JobRow) -> JobRow:
+        """The record once the log read started by the refresh that saw the job fail has classified it.
+
+        That read is already under way (it costs nothing extra); waiting a moment for it saves
+        the caller a get_job_log call just to learn why the job died.
+        """
+        try:
+            await asyncio.wait_for(agent.inspected(), CRASH_WAIT_SEC)
+        except TimeoutError:
+            return row
+        return await self.find_row(agent, row.job_id) or row
 
     async def _brief(self, cluster: str, row: JobRow) -> JobBrief:
         board = await self._board.read(clusters=[cluster])
