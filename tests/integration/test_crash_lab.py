@@ -9,6 +9,7 @@ import pytest
 
 from clausius.core.job_record import JobRow
 from clausius.services.app import Services
+from clausius.services.inspection import MAX_PATH_LOOKUPS
 from clausius.store import jobs_repo
 from tests.integration.conftest import run_with
 from tests.labkit import Lab
@@ -75,3 +76,45 @@ def test_failures_get_their_final_state_and_crash_class(services: Services, lab:
     assert rows["crash-pending-cancel"].state == "CANCELLED", summary
     assert rows["crash-pending-cancel"].crash_kind == "cancelled", summary
     assert all(r.pinned for r in rows.values()), summary  # all finished while watched: pinned on the board
+
+
+def test_every_job_of_a_large_failing_sweep_gets_its_crash_class(services: Services, lab: Lab) -> None:
+    """More jobs fail in one interval than one inspection looks up: the rest are classified on later ones.
+
+    An array of 60 tasks (one scontrol answers them all) and more single jobs than the
+    per-inspection lookup cap, all dying at once on an import error, as a broken sweep does.
+    """
+    tasks, singles = 60, MAX_PATH_LOOKUPS + 10
+    failing = ["--wrap", "python3 -c 'import no_such_module_here'"]
+
+    def submit_sweep() -> list[str]:
+        out = lab.slurm(
+            "alpha", "sbatch", "--parsable", "-D", "/home/alice/jobs", "-J", "crash-sweep", f"--array=1-{tasks}",
+            "-o", "/home/alice/jobs/crash-sweep-%A_%a.out", *failing,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        ids = [f"{out.stdout.strip()}_{n}" for n in range(1, tasks + 1)]
+        return ids + [_submit(lab, f"crash-single-{n}", failing) for n in range(singles)]
+
+    async def scenario() -> tuple[list[str], dict[str, JobRow]]:
+        agent = await services.board.agent("alpha")
+        agent.touch()
+        await agent.refresh()  # watching before the sweep starts, as a user with the board open
+        wanted = await asyncio.to_thread(submit_sweep)
+        deadline = time.monotonic() + 120
+        rows: dict[str, JobRow] = {}
+        while time.monotonic() < deadline:
+            await agent.refresh()
+            await agent.inspected()
+            rows = await services.db.read(lambda c: jobs_repo.get_many(c, "alpha", wanted))
+            if len(rows) == len(wanted) and all(r.crash_kind for r in rows.values()):
+                break
+            await asyncio.sleep(3)
+        return wanted, rows
+
+    wanted, rows = run_with(services, scenario)
+    unexplained = sorted(job_id for job_id in wanted if job_id not in rows or not rows[job_id].crash_kind)
+    assert not unexplained, f"{len(unexplained)} of {len(wanted)} jobs have no crash class: {unexplained[:10]}"
+    kinds = {job_id: r.crash_kind for job_id, r in rows.items()}
+    assert set(kinds.values()) == {"traceback"}, {k: v for k, v in kinds.items() if v != "traceback"}
+    assert all("no_such_module_here" in (r.crash_line or "") for r in rows.values())

@@ -25,7 +25,7 @@ from clausius.core.reconcile import is_aggregate, is_incomplete_record, reconcil
 from clausius.core.runs import group_runs
 from clausius.errors import ClausiusError
 from clausius.remote.base import Transport
-from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running
+from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running, planned_ids
 from clausius.services.projects import ProjectService
 from clausius.services.settings import SettingsService
 from clausius.services.transports import TransportRegistry
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 FIRST_WINDOW_SEC = 24 * 3600  # a cluster seen for the first time: import the last day of history
 CLOCK_MARGIN_SEC = 120  # overlap between sacct windows, for clock skew and accounting lag
 LOOKUP_ATTEMPTS = 5  # sacct tries for one job by id while its record is still incomplete
+MAX_ASSESSED = 200  # finished jobs whose logs one inspection reads; the rest wait for the next
+MAX_INSIGHT_TRIES = 3  # failed inspections a finished job waits through before it goes unclassified
+MAX_AWAITING_INSIGHT = 5000  # finished jobs kept waiting for insight (a huge sweep drops its oldest)
 
 AgentState = Literal["never", "live", "stale", "unreachable", "idle"]
 
@@ -93,6 +96,9 @@ class ClusterAgent:
         self.peeks: dict[str, LivePeek] = {}  # progress / early crash signs of running jobs, by job id
         self._inspecting: asyncio.Task[None] | None = None
         self._recheck: set[str] = set()  # ids whose accounting record was still incomplete
+        # Finished jobs whose logs are still to be read for a crash class, with failed attempts:
+        # kept across refreshes so none is lost to a busy or failed inspection or the lookup cap.
+        self._awaiting_insight: dict[str, tuple[JobRow, int]] = {}
 
     # -- demand ---------------------------------------------------------------------------------------
 
@@ -149,6 +155,7 @@ class ClusterAgent:
         self._consecutive_failures = 0
         self._error = None
         self.snapshot = snapshot
+        self._await_insight(snapshot.just_finished)
         self._on_change(self.name)
         if self._inspecting is None or self._inspecting.done():
             self._inspecting = asyncio.create_task(self._inspect(snapshot), name=f"inspect-{self.name}")
@@ -227,29 +234,57 @@ class ClusterAgent:
         if self._inspecting is not None:
             await asyncio.shield(self._inspecting)
 
+    def _await_insight(self, finished: list[JobRow]) -> None:
+        for row in finished:
+            if not is_aggregate(row.job_id):
+                self._awaiting_insight[row.job_id] = (row, 0)
+        while len(self._awaiting_insight) > MAX_AWAITING_INSIGHT:  # oldest first: dicts keep insertion order
+            del self._awaiting_insight[next(iter(self._awaiting_insight))]
+
     async def _inspect(self, snapshot: Snapshot) -> None:
         """After a refresh: log paths for new jobs, crash classes for finished ones, progress for running ones."""
+        batch = dict(list(self._awaiting_insight.items())[:MAX_ASSESSED])
+        finished = [row for row, _ in batch.values()]
         try:
             transport = await self._transports.get(self.name)
             timeout = float(max(self._settings.get_int("ssh_timeout"), 5))
             nbytes = self._settings.get_int("log_tail_bytes")
             missing = [
-                r for r in [*snapshot.just_finished, *snapshot.live] if not is_aggregate(r.job_id) and not r.std_out
-            ]  # scontrol still knows finished jobs for MinJobAge (default 300 s)
+                r for r in [*finished, *snapshot.live] if not is_aggregate(r.job_id) and not r.std_out
+            ]  # finished first: scontrol still knows them only for MinJobAge (default 300 s)
+            asked = planned_ids([r.job_id for r in missing])
             paths = await lookup_paths(transport, missing, snapshot.utc_offset, timeout * 2)
             if paths:
                 await self._db.write(lambda c: jobs_repo.set_paths(c, self.name, paths))
                 snapshot.live = _with_paths(snapshot.live, paths)
-                snapshot.just_finished = _with_paths(snapshot.just_finished, paths)
-            verdicts = await assess_finished(transport, snapshot.just_finished, nbytes, timeout)
+                finished = _with_paths(finished, paths)
+            # A job whose paths were not asked for yet waits for a later inspection; one that
+            # slurmctld has forgotten is judged on its state and exit code alone.
+            ready = [r for r in finished if r.std_out or r.std_err or r.job_id in asked]
+            verdicts = await assess_finished(transport, ready, nbytes, timeout)
             if verdicts:
                 await self._db.write(lambda c: jobs_repo.upsert(c, verdicts))
                 snapshot.pinned = await self._db.read(lambda c: jobs_repo.pinned(c, self.name))
+            for row in ready:
+                if self._awaiting_insight.get(row.job_id, (None, 0))[0] is batch[row.job_id][0]:
+                    del self._awaiting_insight[row.job_id]  # (not if a newer record replaced it meanwhile)
             self.peeks = await peek_running(transport, snapshot.live, nbytes, timeout)
         except ClausiusError as exc:  # insight is best effort; the board itself is already up to date
             log.info("%s: log inspection failed: %s", self.name, exc)
+            self._retry_later(batch)
             return
         self._on_change(self.name)
+
+    def _retry_later(self, batch: dict[str, tuple[JobRow, int]]) -> None:
+        """After a failed inspection, try its finished jobs again on later ones, a few times."""
+        for job_id, (row, tries) in batch.items():
+            current = self._awaiting_insight.get(job_id)
+            if current is None or current[0] is not row:
+                continue
+            if tries + 1 >= MAX_INSIGHT_TRIES:
+                del self._awaiting_insight[job_id]
+            else:
+                self._awaiting_insight[job_id] = (row, tries + 1)
 
     def _grouping(
         self, rows: list[JobRow]

@@ -23,7 +23,8 @@ from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.scontrol import parse_scontrol_jobs
 
 log = logging.getLogger(__name__)
-MAX_PATH_LOOKUPS = 25  # per refresh; more new jobs are looked up on the next ones
+MAX_PATH_LOOKUPS = 25  # scontrol calls per refresh; more new jobs are looked up on the next ones
+WHOLE_ARRAY_FROM = 4  # this many tasks of one array wanted: one scontrol for the array answers them all
 MAX_TAILS = 20  # running jobs whose logs are read per refresh
 
 
@@ -37,18 +38,21 @@ class LivePeek:
 async def lookup_paths(
     transport: Transport, rows: Sequence[JobRow], utc_offset: int, timeout: float
 ) -> dict[str, tuple[str, str, str]]:
-    """StdOut/StdErr/WorkDir for jobs, with one `scontrol show job` per id in a single round trip."""
-    ids = [r.job_id for r in rows][:MAX_PATH_LOOKUPS]
-    if not ids:
+    """StdOut/StdErr/WorkDir for jobs, with `scontrol show job` calls in a single round trip.
+
+    Only the jobs of the first MAX_PATH_LOOKUPS queries (see `plan_path_queries`) are looked
+    up; the caller can tell which from `planned_ids`.
+    """
+    queries, wanted = plan_path_queries([r.job_id for r in rows])
+    if not queries:
         return {}
-    script = "\n".join(f"{to_shell(build_scontrol_job(job_id))} 2>/dev/null </dev/null; echo" for job_id in ids)
+    script = "\n".join(f"{to_shell(build_scontrol_job(job_id))} 2>/dev/null </dev/null; echo" for job_id in queries)
     result = await transport.run_script(script, timeout=timeout)
     try:
         parsed = parse_scontrol_jobs(result.stdout, utc_offset)
     except SlurmParseError as exc:
         log.info("%s: scontrol output not understood: %s", transport.name, exc)
         return {}
-    wanted = set(ids)
     found: dict[str, tuple[str, str, str]] = {}
     for job in parsed:
         shown = f"{job.array_job_id}_{job.array_task}" if job.array_job_id and job.array_task else job.job_id
@@ -56,6 +60,42 @@ async def lookup_paths(
             if key in wanted:
                 found[key] = (job.std_out, job.std_err, job.work_dir)
     return found
+
+
+def plan_path_queries(job_ids: Sequence[str]) -> tuple[list[str], set[str]]:
+    """Which ids to give `scontrol show job`, and which of `job_ids` those queries answer.
+
+    A sweep that fails at once leaves many tasks of one array to look up; asking for the
+    array id returns every task slurmctld still remembers, so it costs one call, not one
+    per task. Arrays with only a few wanted tasks are asked task by task (a whole running
+    array can be thousands of records).
+    """
+    by_array: dict[str, list[str]] = {}
+    for job_id in job_ids:
+        base, sep, _task = job_id.partition("_")
+        if sep and "[" not in job_id:
+            by_array.setdefault(base, []).append(job_id)
+    queries: list[str] = []
+    answered: set[str] = set()
+    for job_id in dict.fromkeys(job_ids):
+        if len(queries) >= MAX_PATH_LOOKUPS:
+            break
+        if job_id in answered:
+            continue
+        base = job_id.partition("_")[0]
+        tasks = by_array.get(base, [])
+        if len(tasks) >= WHOLE_ARRAY_FROM:
+            queries.append(base)
+            answered.update(tasks)
+        else:
+            queries.append(job_id)
+            answered.add(job_id)
+    return queries, answered
+
+
+def planned_ids(job_ids: Sequence[str]) -> set[str]:
+    """The ids `lookup_paths` asks slurmctld about (the rest wait for a later refresh)."""
+    return plan_path_queries(job_ids)[1]
 
 
 async def _tail(transport: Transport, path: str | None, nbytes: int, timeout: float) -> str:
