@@ -241,6 +241,12 @@ class ClusterAgent:
         while len(self._awaiting_insight) > MAX_AWAITING_INSIGHT:  # oldest first: dicts keep insertion order
             del self._awaiting_insight[next(iter(self._awaiting_insight))]
 
+    async def stop_inspecting(self) -> None:
+        if self._inspecting is not None and not self._inspecting.done():
+            self._inspecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._inspecting
+
     async def _inspect(self, snapshot: Snapshot) -> None:
         """After a refresh: log paths for new jobs, crash classes for finished ones, progress for running ones."""
         batch = dict(list(self._awaiting_insight.items())[:MAX_ASSESSED])

@@ -125,9 +125,12 @@ class BoardService:
                 self._tasks[name] = asyncio.create_task(agent.run(), name=f"agent-{name}")
 
     async def stop(self) -> None:
+        """Stop polling and any log inspection under way, so closing the connections waits for nothing."""
         for task in self._tasks.values():
             task.cancel()
-        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await asyncio.gather(
+            *self._tasks.values(), *(a.stop_inspecting() for a in self.agents.values()), return_exceptions=True
+        )
         self._tasks.clear()
 
     async def agent(self, cluster: str) -> ClusterAgent:
