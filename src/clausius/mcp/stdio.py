@@ -2,8 +2,9 @@
 
 It never starts a second poller. If a clausius service already owns the data directory
 (`clausius serve`, or another `mcp --stdio` running standalone), this process only
-relays MCP messages between stdin/stdout and that service's Streamable HTTP endpoint,
-so tools run there, on its snapshot and its SSH connections. Otherwise it becomes the
+relays MCP messages between stdin/stdout and that service's Streamable HTTP endpoint
+(`mcp/relay.py`, which also rides out restarts of the service), so tools run there,
+on its snapshot and its SSH connections. Otherwise it becomes the
 service itself: it takes the data-directory lock, runs the cluster agents, and also
 listens on an ephemeral loopback port so later stdio clients relay to it.
 """
@@ -19,15 +20,12 @@ import time
 from typing import Any
 
 import anyio
-import httpx2
 import uvicorn
-from mcp.client.streamable_http import streamable_http_client
-from mcp.server.stdio import stdio_server
 
 from clausius.bootstrap import Bootstrap, load_bootstrap
 from clausius.errors import ConfigError, Conflict
+from clausius.mcp.relay import Relay
 from clausius.services.app import Services
-from clausius.services.jobs import MAX_WAIT_SEC
 from clausius.store.lock import DataDirLock
 
 log = logging.getLogger("clausius.mcp")
@@ -50,6 +48,10 @@ def _service_info(boot: Bootstrap, wait: float) -> dict[str, Any] | None:
             time.sleep(0.2)
 
 
+def _mcp_url(info: dict[str, Any], groups: str | None) -> str:
+    return str(info["mcp_url"]) + (f"?groups={groups}" if groups else "")
+
+
 def run_stdio(groups: str | None, token: str | None) -> None:
     boot = load_bootstrap()
     lock = DataDirLock(boot.data_dir, f"mcp --stdio (pid {os.getpid()})", "stop it or use the running service")
@@ -67,9 +69,13 @@ def run_stdio(groups: str | None, token: str | None) -> None:
                 "the running clausius service requires its access token",
                 hint="pass --token-file or set CLAUSIUS_ACCESS_TOKEN",
             ) from None
-        url = str(info["mcp_url"]) + (f"?groups={groups}" if groups else "")
-        print(f"clausius: relaying MCP to the running service at {url}", file=sys.stderr)
-        anyio.run(relay, url, token)
+        print(f"clausius: relaying MCP to the running service at {_mcp_url(info, groups)}", file=sys.stderr)
+
+        def locate() -> str | None:  # the service may restart, even on another port: look each time
+            current = _service_info(boot, 0)
+            return _mcp_url(current, groups) if current and current.get("mcp_url") else None
+
+        anyio.run(Relay(locate, token).run)
         return
     from clausius.web.server import bind_socket, write_service_file
 
@@ -92,37 +98,6 @@ def run_stdio(groups: str | None, token: str | None) -> None:
             services.close()
     finally:
         lock.release()
-
-
-async def relay(url: str, token: str | None) -> None:
-    """Copy MCP messages between stdio and the service until either side closes."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    timeout = httpx2.Timeout(30.0, read=float(MAX_WAIT_SEC + 60))  # wait_for_job may hold a request open
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=timeout) as client,
-        streamable_http_client(url, http_client=client) as (http_read, http_write),
-        stdio_server() as (std_read, std_write),
-        anyio.create_task_group() as tasks,
-    ):
-
-        async def upstream() -> None:
-            async for message in std_read:
-                if isinstance(message, Exception):
-                    log.warning("unreadable message from the client: %s", message)
-                    continue
-                await http_write.send(message)
-            tasks.cancel_scope.cancel()  # the client closed stdin: we are done
-
-        async def downstream() -> None:
-            async for message in http_read:
-                if isinstance(message, Exception):
-                    log.warning("the service answered with an error: %s", message)
-                    continue
-                await std_write.send(message)
-            tasks.cancel_scope.cancel()
-
-        tasks.start_soon(upstream)
-        tasks.start_soon(downstream)
 
 
 async def _standalone(services: Services, sock: socket.socket, groups: str | None) -> None:
