@@ -93,6 +93,7 @@ class Relay:
                 why = f"the clausius service at {url} went away ({_first_cause(exc)})"
             log.warning("%s; reconnecting", why)
             await self._answer_pending(f"{why}; the request may or may not have run: call again after checking")
+            await self._refuse_waiting(f"{why}; retrying")  # (a killed service leaves its address behind)
             resumed = self._initialize is not None
             await anyio.sleep(self._retry_sec)
 
