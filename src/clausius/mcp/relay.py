@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import anyio
 import httpx2
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from anyio.streams.memory import MemoryObjectSendStream
 from mcp.client._transport import ReadStream, WriteStream  # the SDK's transport stream types (in its __all__)
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.stdio import stdio_server
@@ -53,10 +53,8 @@ class Relay:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._retry_sec = retry_sec
         self._initialize: JSONRPCRequest | None = None  # the client's, replayed on every new session
-        self._pending: dict[RequestId, str] = {}  # forwarded requests not answered yet: id → method
+        self._pending: set[RequestId] = set()  # ids of forwarded requests not answered yet
         self._ids = itertools.count(1)
-        self._to_service: MemoryObjectSendStream[SessionMessage]
-        self._from_client: MemoryObjectReceiveStream[SessionMessage]
         self._to_service, self._from_client = anyio.create_memory_object_stream[SessionMessage](100)
         self._to_client: MemoryObjectSendStream[SessionMessage] | None = None
 
@@ -110,7 +108,7 @@ class Relay:
             tasks.start_soon(self._downstream, http_read)
             async for message in self._from_client:
                 if isinstance(message.message, JSONRPCRequest):
-                    self._pending[message.message.id] = message.message.method
+                    self._pending.add(message.message.id)
                 await http_write.send(message)
 
     async def _downstream(self, http_read: ReadStream[SessionMessage | Exception]) -> None:
@@ -122,7 +120,7 @@ class Relay:
             if isinstance(reply, JSONRPCError) and reply.error.message == SESSION_GONE:
                 raise ServiceGone("it restarted and no longer knows this session")
             if isinstance(reply, JSONRPCResponse | JSONRPCError) and reply.id is not None:
-                self._pending.pop(reply.id, None)
+                self._pending.discard(reply.id)
             await self._send_to_client(message)
         raise ServiceGone("the connection closed")
 
@@ -155,7 +153,7 @@ class Relay:
                 await self._send_error(message.message.id, why)
 
     async def _answer_pending(self, why: str) -> None:
-        pending, self._pending = self._pending, {}
+        pending, self._pending = self._pending, set()
         for request_id in pending:
             await self._send_error(request_id, why)
 

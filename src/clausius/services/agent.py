@@ -25,7 +25,7 @@ from clausius.core.reconcile import is_aggregate, is_incomplete_record, reconcil
 from clausius.core.runs import group_runs
 from clausius.errors import ClausiusError
 from clausius.remote.base import Transport
-from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running, planned_ids
+from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running, plan_path_queries
 from clausius.services.projects import ProjectService
 from clausius.services.settings import SettingsService
 from clausius.services.transports import TransportRegistry
@@ -258,7 +258,7 @@ class ClusterAgent:
             missing = [
                 r for r in [*finished, *snapshot.live] if not is_aggregate(r.job_id) and not r.std_out
             ]  # finished first: scontrol still knows them only for MinJobAge (default 300 s)
-            asked = planned_ids([r.job_id for r in missing])
+            _, asked = plan_path_queries([r.job_id for r in missing])
             paths = await lookup_paths(transport, missing, snapshot.utc_offset, timeout * 2)
             if paths:
                 await self._db.write(lambda c: jobs_repo.set_paths(c, self.name, paths))

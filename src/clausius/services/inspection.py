@@ -41,7 +41,7 @@ async def lookup_paths(
     """StdOut/StdErr/WorkDir for jobs, with `scontrol show job` calls in a single round trip.
 
     Only the jobs of the first MAX_PATH_LOOKUPS queries (see `plan_path_queries`) are looked
-    up; the caller can tell which from `planned_ids`.
+    up; the caller can tell which from the plan's answered ids.
     """
     queries, wanted = plan_path_queries([r.job_id for r in rows])
     if not queries:
@@ -91,11 +91,6 @@ def plan_path_queries(job_ids: Sequence[str]) -> tuple[list[str], set[str]]:
             queries.append(job_id)
             answered.add(job_id)
     return queries, answered
-
-
-def planned_ids(job_ids: Sequence[str]) -> set[str]:
-    """The ids `lookup_paths` asks slurmctld about (the rest wait for a later refresh)."""
-    return plan_path_queries(job_ids)[1]
 
 
 async def _tail(transport: Transport, path: str | None, nbytes: int, timeout: float) -> str:
