@@ -24,7 +24,10 @@ def wait(cluster: str, job_id: str, states: tuple[str, ...], timeout: int, as_js
         print_json(result)
     else:
         verb = "reached" if result.reached else "still"
-        ok(f"{cluster} {job_id}: {verb} {result.state} after {result.waited_sec:.0f} s")
+        job = result.job
+        detail = (job.crash or job.reason) if job else None
+        why = f" ({detail})" if detail else ""
+        ok(f"{cluster} {job_id}: {verb} {result.state}{why} after {result.waited_sec:.0f} s")
     if not result.reached:
         sys.exit(3)
 

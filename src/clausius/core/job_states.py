@@ -132,6 +132,15 @@ def final_reason(state_detail: str, state: str, last_reason: str, sacct_reason: 
     return ""
 
 
+def shown_reason(state: str, state_detail: str | None, reason: str | None) -> str | None:
+    """What to show beside the state: how a finished job ended (`CANCELLED by 1001`) or the
+    last reason, but never a bare repeat of the state itself (`FAILED` beside FAILED)."""
+    candidate = state_detail if is_terminal(state) and state_detail else reason
+    if not candidate or candidate.strip().upper() == state.strip().upper():
+        return None
+    return candidate
+
+
 def finalise_gone(last_state: str, last_reason: str, sacct: SacctJob | None, now: float) -> Finalisation:
     """What became of a job that is no longer in squeue."""
     if sacct is not None:

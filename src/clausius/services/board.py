@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from clausius.core.config_models import Project
 from clausius.core.job_record import JobRow, as_run_job
-from clausius.core.job_states import FAILED_STATES, is_terminal, state_rank
+from clausius.core.job_states import FAILED_STATES, is_terminal, shown_reason, state_rank
 from clausius.core.job_states import bucket as state_bucket
 from clausius.core.naming import StageSuffixes, compile_stage_suffixes, is_background
 from clausius.core.pending import explain_reason
@@ -411,7 +411,7 @@ def _job_view(
         job_id=row.job_id,
         name=row.name,
         state=row.state,
-        reason=row.state_detail if terminal and row.state_detail else row.reason,
+        reason=shown_reason(row.state, row.state_detail, row.reason),
         user=row.user,
         account=row.account,
         partition=row.partition,

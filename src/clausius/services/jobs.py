@@ -22,6 +22,7 @@ from clausius.core.job_states import (
     base_state,
     bucket,
     is_terminal,
+    shown_reason,
 )
 from clausius.errors import InvalidInput, NotFound
 from clausius.services.agent import ClusterAgent
@@ -144,7 +145,7 @@ def _row_brief(row: JobRow) -> JobBrief:
         project=row.project or "other",
         run=row.run_id or row.name,
         run_id=row.run_id or f"{row.cluster}:{row.job_id}",
-        reason=row.state_detail if is_terminal(row.state) and row.state_detail else row.reason,
+        reason=shown_reason(row.state, row.state_detail, row.reason),
         partition=row.partition,
         account=row.account,
         nodes=row.nodes,

@@ -16,6 +16,7 @@ from clausius.core.job_states import (
     finalise_gone,
     is_terminal,
     merge_dependencies,
+    shown_reason,
     state_rank,
 )
 from clausius.slurm.models import Dependency, SacctJob
@@ -184,3 +185,11 @@ def test_merge_dependencies(observed: tuple[Dependency, ...], raw: str, expected
 
 def test_merge_dependencies_without_knowledge() -> None:
     assert merge_dependencies((), (), "(null)") == ()
+
+
+def test_the_reason_shown_beside_a_state_never_just_repeats_it() -> None:
+    assert shown_reason("FAILED", "FAILED", None) is None
+    assert shown_reason("CANCELLED", "CANCELLED by 1001", "None") == "CANCELLED by 1001"
+    assert shown_reason("PENDING", None, "Dependency") == "Dependency"
+    assert shown_reason("TIMEOUT", None, "TIMEOUT") is None
+    assert shown_reason("COMPLETED", "", None) is None
