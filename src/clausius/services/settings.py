@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -193,11 +194,17 @@ class SettingsService:
     async def watch_external_changes(self, interval: float = 1.0) -> None:
         """Reload when another connection (or process) commits; runs until cancelled."""
         conn = await asyncio.to_thread(connect, self._db.path, readonly=True)
+        in_use = threading.Lock()  # a cancelled wait leaves its query running: never close under it
+
+        def data_version() -> int:
+            with in_use:
+                return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
         try:
-            last = await asyncio.to_thread(lambda: conn.execute("PRAGMA data_version").fetchone()[0])
+            last = await asyncio.to_thread(data_version)
             while True:
                 await asyncio.sleep(interval)
-                now = await asyncio.to_thread(lambda: conn.execute("PRAGMA data_version").fetchone()[0])
+                now = await asyncio.to_thread(data_version)
                 if now != last:
                     generation = self._generation
                     fresh = await asyncio.to_thread(self._read_stored)
@@ -206,4 +213,5 @@ class SettingsService:
                     last = now
                     self._replace(fresh)
         finally:
-            conn.close()
+            with in_use:  # waits at most for one PRAGMA already under way
+                conn.close()
