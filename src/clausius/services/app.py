@@ -26,6 +26,7 @@ from clausius.services.stats import StatsService
 from clausius.services.transports import TransportRegistry
 from clausius.store import config_repo
 from clausius.store.database import Database
+from clausius.store.datadir import secure_data_dir, use_private_umask
 
 
 class AuditEntry(BaseModel):
@@ -93,6 +94,8 @@ class Services:
 
     @classmethod
     def open(cls, boot: Bootstrap) -> Services:
+        use_private_umask()
+        secure_data_dir(boot.data_dir)
         db = Database.open(boot.db_path)
         settings = SettingsService(db)
         clusters = ClusterService(db)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from clausius.errors import InvalidInput, StoreError
 from clausius.store.database import connect
+from clausius.store.datadir import DIR_MODE, precreate_private
 from clausius.store.migrations import LATEST_VERSION, migrate
 
 _NAME_RE = re.compile(r"^history-(\d{4}-\d{2}-\d{2})(?:-(\d{6}))?\.db$")
@@ -62,6 +63,7 @@ def _copy(source: Path, target: Path) -> None:
     """Copy a live database consistently (safe during writes) and verify the copy."""
     tmp = target.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
+    precreate_private(tmp)  # backups hold the whole history: owner-only, like the database
     src = connect(source, readonly=True)
     dst = sqlite3.connect(tmp)
     try:
@@ -77,7 +79,7 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def create_backup(db_path: Path, backup_dir: Path, now: datetime | None = None) -> BackupFile:
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    backup_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     target = _target_name(backup_dir, now or datetime.now(UTC))
     _copy(db_path, target)
     parsed = _parse(target)
@@ -130,7 +132,7 @@ def restore_backup(backup: Path, db_path: Path, safety_dir: Path) -> Path | None
     verify_backup(backup)
     safety: Path | None = None
     if db_path.exists():
-        safety_dir.mkdir(parents=True, exist_ok=True)
+        safety_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         safety = safety_dir / f"before-restore-{datetime.now(UTC):%Y-%m-%d-%H%M%S-%f}.db"
         _copy(db_path, safety)
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from clausius.errors import StoreError
+from clausius.store.datadir import DIR_MODE, precreate_private
 from clausius.store.migrations import LATEST_VERSION, migrate, refuse_if_newer
 
 T = TypeVar("T")
@@ -68,8 +69,9 @@ class Database:
 
     @classmethod
     def open(cls, path: Path) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         _check_is_sqlite(path)
+        precreate_private(path)  # SQLite gives its -wal and -shm files the database file's mode
         refuse_if_newer(path)
         conn = connect(path)
         try:
