@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import free_port
+from tests.api.conftest import free_port, remember_token
 from tests.labkit import Lab
 
 
@@ -24,6 +24,20 @@ class Served:
     env: dict[str, str]
     root: Path
     mcp_url: str | None = None
+
+    @property
+    def token(self) -> str:
+        return (self.root / "data" / "access-token").read_text().strip()
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def login_link(self) -> str:
+        """A one-time login link, from `clausius open --print-only` as a person would get it."""
+        result = self.cli("open", "--print-only")
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -81,6 +95,9 @@ def serve_on_lab(lab: Lab, root: Path, *, mcp: bool = False) -> Iterator[Served]
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{served.url}/api/health", timeout=1).status_code == 200:
+                    remember_token(served.url, served.token)
+                    if served.mcp_url:
+                        remember_token(served.mcp_url, served.token)
                     break
             except httpx.TransportError:
                 time.sleep(0.2)

@@ -44,7 +44,7 @@ def _value(key: str, i: int) -> int:
 def test_concurrent_writes_and_reads(live: LiveServer) -> None:
     async def scenario() -> tuple[list[httpx.Response], list[httpx.Response]]:
         limits = httpx.Limits(max_connections=200)
-        headers = {"X-CSRF-Token": live.csrf, "Origin": live.url}
+        headers = {"X-CSRF-Token": live.csrf, "Origin": live.url, **live.bearer}
         async with httpx.AsyncClient(base_url=live.url, headers=headers, timeout=30, limits=limits) as http:
             writes = [
                 http.put(f"/api/settings/{key}", json={"value": _value(key, i)})
@@ -73,7 +73,7 @@ def test_concurrent_writes_and_reads(live: LiveServer) -> None:
     per_key: dict[str, list[int]] = defaultdict(list)
     for key, detail in audited:
         per_key[key].append(json.loads(detail))
-    with httpx.Client(base_url=live.url) as http:
+    with live.client() as http:
         for key in KEYS:
             assert sorted(per_key[key]) == [_value(key, i) for i in range(WRITES_PER_KEY)]
             last_committed = per_key[key][-1]

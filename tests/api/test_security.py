@@ -51,7 +51,7 @@ def test_post_from_a_foreign_origin_is_refused_even_with_the_token(live: LiveSer
         ok = http.post(
             "/api/team",
             json={"username": "alice"},
-            headers={"X-CSRF-Token": live.csrf, "Origin": f"http://localhost:{live.port}"},
+            headers={"X-CSRF-Token": live.csrf, "Origin": live.url},
         )
         assert ok.status_code == 201
         assert [m["username"] for m in http.get("/api/team").json()] == ["alice"]
@@ -76,8 +76,8 @@ def test_get_never_mutates(live: LiveServer) -> None:
     with live.writer() as http:
         http.post("/api/clusters", json={"name": "eos", "host": "eos-login"})
         http.post("/api/projects", json={"name": "hle"})
-    before = _dump(live.boot.db_path)
-    with live.client() as http:
+    with live.client() as http:  # logging in writes a session: before the snapshot
+        before = _dump(live.boot.db_path)
         spec = http.get("/api/openapi.json").json()
         # /ping reaches out to the cluster; it is exercised against the lab, not an unresolvable host
         # /ping reaches the cluster and /stream never ends; both are exercised elsewhere
@@ -115,7 +115,7 @@ def protected(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def test_access_token_guards_everything_but_login(protected: LiveServer) -> None:
-    with protected.client() as http:
+    with protected.anonymous() as http:
         assert http.get("/api/clusters").status_code == 401
         assert http.get("/", follow_redirects=False).headers["location"] == "/login"
         assert http.get("/login").status_code == 200
@@ -153,7 +153,7 @@ def _serve(tmp_path: Path, *args: str, extra_env: dict[str, str] | None = None) 
 
 
 def test_serve_on_all_interfaces_without_token_refuses_to_start(tmp_path: Path) -> None:
-    proc = _serve(tmp_path, "--host", "0.0.0.0", "--port", str(free_port()))
+    proc = _serve(tmp_path, "--host", "0.0.0.0", "--port", str(free_port()), "--no-auth")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert "refusing to listen on 0.0.0.0 without an access token" in err

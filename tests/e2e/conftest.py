@@ -57,3 +57,9 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
     context.close()
+
+
+def log_in(page: Page, served: Served) -> None:
+    """Open the board the way a person does: the one-time link from `clausius open`."""
+    page.goto(served.login_link())
+    page.wait_for_url(f"{served.url}/", timeout=15_000)

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, Served
+from tests.e2e.conftest import ARTIFACTS, Served, log_in
 from tests.labkit import Lab
 
 pytestmark = [pytest.mark.lab, pytest.mark.e2e]
@@ -18,7 +18,7 @@ def _row(page: Page, cluster: str, job_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_submitted_job_appears_live_and_is_cancelled_from_the_ui(page: Page, served: Served, lab: Lab) -> None:
-    page.goto(served.url)
+    log_in(page, served)
     expect(page.locator('section[data-cluster="alpha"]')).to_be_visible(timeout=30_000)
     expect(page.locator('section[data-cluster="beta"]')).to_be_visible()
     expect(page.locator('section[data-cluster="alpha"] .status-badge')).to_have_text("live", timeout=30_000)
@@ -53,7 +53,7 @@ def test_submitted_job_appears_live_and_is_cancelled_from_the_ui(page: Page, ser
 def test_a_dead_login_node_turns_its_cluster_unreachable_while_the_other_updates(
     page: Page, served: Served, lab: Lab
 ) -> None:
-    page.goto(served.url)
+    log_in(page, served)
     expect(page.locator('section[data-cluster="beta"] .status-badge')).to_have_text("live", timeout=30_000)
     try:
         lab.crash_login_node("alpha")

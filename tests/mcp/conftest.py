@@ -12,6 +12,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
+from tests.api.conftest import token_for
 from tests.labkit import Lab, require_lab
 from tests.served import Served, serve_on_lab
 
@@ -30,6 +31,8 @@ def served(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
 
 @asynccontextmanager
 async def mcp_session(url: str, *, token: str | None = None) -> AsyncIterator[ClientSession]:
+    """A session with the server's own token unless `token` says otherwise ("" sends none)."""
+    token = token_for(url) if token is None else token
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     timeout = httpx2.Timeout(30.0, read=300.0)
     async with (

@@ -206,13 +206,16 @@ def set_setting(served: Served, key: str, value: str) -> None:
     """Change a setting through the CLI (another process) and wait until the service has picked it up."""
     assert served.cli("set", key, value).returncode == 0
     deadline = time.monotonic() + 10
-    while str(httpx.get(f"{served.url}/api/settings/{key}", timeout=5).json()["value"]).lower() != value:
+    while (
+        str(httpx.get(f"{served.url}/api/settings/{key}", headers=served.bearer, timeout=5).json()["value"]).lower()
+        != value
+    ):
         assert time.monotonic() < deadline, f"the service never saw {key}={value}"
         time.sleep(0.2)
 
 
 def agents(served: Served) -> dict[str, dict[str, Any]]:
-    return {a["cluster"]: a for a in httpx.get(f"{served.url}/api/agents", timeout=10).json()}
+    return {a["cluster"]: a for a in httpx.get(f"{served.url}/api/agents", headers=served.bearer, timeout=10).json()}
 
 
 def test_stdio_relays_to_the_running_service_without_its_own_connections(served: Served, submit: Any) -> None:
@@ -281,7 +284,7 @@ def test_the_same_job_queries_through_the_cli_and_http(served: Served, submit: A
     unknown = served.cli("wait", "nowhere", "1")
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: unknown cluster 'nowhere'")
 
-    with httpx.Client(base_url=served.url, timeout=120) as http:
+    with httpx.Client(base_url=served.url, headers=served.bearer, timeout=120) as http:
         page = http.get("/api/jobs", params={"cluster": "alpha", "state": ["completed"], "limit": 500}).json()
         assert all(j["state"] == "COMPLETED" for j in page["jobs"]) and page["clusters"][0]["name"] == "alpha"
         waited_http = http.get(f"/api/jobs/alpha/{quick}/wait", params={"timeout": 5}).json()

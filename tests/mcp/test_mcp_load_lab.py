@@ -21,7 +21,10 @@ PHASE_SEC = 30.0
 
 
 def refreshes(served: Served) -> dict[str, int]:
-    return {a["cluster"]: a["refreshes"] for a in httpx.get(f"{served.url}/api/agents", timeout=10).json()}
+    return {
+        a["cluster"]: a["refreshes"]
+        for a in httpx.get(f"{served.url}/api/agents", headers=served.bearer, timeout=10).json()
+    }
 
 
 async def poll_list_jobs(url: str, until: float) -> tuple[int, int]:

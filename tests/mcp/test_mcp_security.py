@@ -53,7 +53,7 @@ def test_mcp_needs_the_bearer_token_when_one_is_configured(protected: LiveServer
     assert asyncio.run(scenario()) > 10
 
     async def without_token() -> None:
-        async with mcp_session(f"{protected.url}/mcp") as session:
+        async with mcp_session(f"{protected.url}/mcp", token="") as session:
             await session.list_tools()
 
     with pytest.raises((MCPError, httpx.HTTPError, Exception)):  # the client refuses to start without a session
@@ -61,7 +61,7 @@ def test_mcp_needs_the_bearer_token_when_one_is_configured(protected: LiveServer
 
 
 def test_mcp_refuses_foreign_origins_and_non_json_bodies_but_needs_no_csrf_token(plain: LiveServer) -> None:
-    with plain.client() as http:
+    with plain.anonymous(headers=plain.bearer) as http:  # the agent's bearer token, no cookie
         evil = http.post("/mcp", json=INIT, headers={**HEADERS, "Origin": "http://evil.example"})
         assert evil.status_code == 403
         form = http.post(
@@ -87,14 +87,16 @@ def test_the_mcp_port_answers_only_mcp_and_the_web_port_serves_both(tmp_path: Pa
     )
     try:
         wait_healthy(f"http://127.0.0.1:{port}")
-        assert httpx.get(f"http://127.0.0.1:{mcp_port}/").status_code == 404
-        assert httpx.get(f"http://127.0.0.1:{mcp_port}/api/clusters").status_code == 404
+        token = (tmp_path / "data" / "access-token").read_text().strip()
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"http://127.0.0.1:{mcp_port}/", headers=bearer).status_code == 404
+        assert httpx.get(f"http://127.0.0.1:{mcp_port}/api/clusters", headers=bearer).status_code == 404
         assert httpx.get(f"http://127.0.0.1:{mcp_port}/api/health").status_code == 200
         service = json.loads((tmp_path / "data" / "service.json").read_text())
         assert service["mcp_url"] == f"http://127.0.0.1:{mcp_port}/mcp" and service["pid"] == proc.pid
 
         async def scenario(url: str) -> list[str]:
-            async with mcp_session(url) as session:
+            async with mcp_session(url, token=token) as session:
                 settings = structured(await session.call_tool("list_app_settings", {"category": "agents"}))
                 return [s["key"] for s in settings["result"]]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import webbrowser
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,20 +78,37 @@ def setup(non_interactive: bool) -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to bind. Anything but loopback requires an access token.",
+    help="Address to bind (loopback by default; the access token is always required unless --no-auth).",
 )
 @click.option("--port", type=int, help="Port (default: bootstrap port, 7272).")
 @click.option(
     "--token-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File holding the access token (or set CLAUSIUS_ACCESS_TOKEN).",
+    help="File holding the access token (default: CLAUSIUS_ACCESS_TOKEN, else <data dir>/access-token, created).",
 )
 @click.option("--mcp-port", type=int, help="Dedicated MCP port (default: bootstrap mcp_port, 7273; 0 = off).")
-def serve(host: str, port: int | None, token_file: Path | None, mcp_port: int | None) -> None:
-    """Run the dashboard (web UI, API and MCP server) in this process."""
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="No access token (loopback only). Only for a machine nobody else logs in to: every local user could act "
+    "as you.",
+)
+def serve(host: str, port: int | None, token_file: Path | None, mcp_port: int | None, no_auth: bool) -> None:
+    """Run the dashboard (web UI, API and MCP server) in this process; prints a one-time login link."""
     from clausius.web.server import run_server
 
-    run_server(host=host, port=port, token_file=token_file, mcp_port=mcp_port)
+    run_server(host=host, port=port, token_file=token_file, mcp_port=mcp_port, no_auth=no_auth)
+
+
+@click.command("open")
+@click.option("--print-only", is_flag=True, help="Print the one-time login link instead of opening a browser.")
+def open_browser(print_only: bool) -> None:
+    """Open the running dashboard in a browser, logged in by a one-time link (valid 15 minutes)."""
+    from clausius.web.server import login_link
+
+    link = login_link(load_bootstrap().data_dir)
+    if print_only or not webbrowser.open(link):
+        click.echo(link)
 
 
 @click.command("backup")
@@ -183,4 +201,4 @@ def audit(limit: int, as_json: bool) -> None:
     )
 
 
-COMMANDS = [setup, serve, backup, list_backups, restore, import_json, audit]
+COMMANDS = [setup, serve, open_browser, backup, list_backups, restore, import_json, audit]

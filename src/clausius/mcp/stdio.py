@@ -27,6 +27,7 @@ from clausius.errors import ConfigError, Conflict
 from clausius.mcp.relay import Relay
 from clausius.services.app import Services
 from clausius.store.lock import DataDirLock
+from clausius.web.auth import load_or_create_token
 
 log = logging.getLogger("clausius.mcp")
 SERVICE_WAIT_SEC = 10.0
@@ -67,7 +68,7 @@ def run_stdio(groups: str | None, token: str | None) -> None:
         if info.get("token_required") and not token:
             raise ConfigError(
                 "the running clausius service requires its access token",
-                hint="pass --token-file or set CLAUSIUS_ACCESS_TOKEN",
+                hint="pass --token-file or set CLAUSIUS_ACCESS_TOKEN (the service was started with another token)",
             ) from None
         print(f"clausius: relaying MCP to the running service at {_mcp_url(info, groups)}", file=sys.stderr)
 
@@ -81,17 +82,19 @@ def run_stdio(groups: str | None, token: str | None) -> None:
 
     try:
         services = Services.open(boot)
+        # Our loopback port is as reachable by other users as a served one: it needs the token too.
+        token = token or load_or_create_token(boot.data_dir)
         sock = bind_socket("127.0.0.1", 0, "MCP", "")
         port = int(sock.getsockname()[1])
         service_file = write_service_file(
             boot.data_dir,
-            {"pid": os.getpid(), "url": None, "mcp_url": f"http://127.0.0.1:{port}/mcp", "token_required": False},
+            {"pid": os.getpid(), "url": None, "mcp_url": f"http://127.0.0.1:{port}/mcp", "token_required": True},
         )
         print(
             f"clausius: no service running; serving MCP from this process (also at 127.0.0.1:{port})", file=sys.stderr
         )
         try:
-            anyio.run(_standalone, services, sock, groups)
+            anyio.run(_standalone, services, sock, groups, token)
         finally:
             service_file.unlink(missing_ok=True)
             sock.close()
@@ -100,14 +103,14 @@ def run_stdio(groups: str | None, token: str | None) -> None:
         lock.release()
 
 
-async def _standalone(services: Services, sock: socket.socket, groups: str | None) -> None:
+async def _standalone(services: Services, sock: socket.socket, groups: str | None, token: str) -> None:
     """Be the service: agents, background work, stdio for this client and loopback HTTP for others."""
     from clausius.mcp.catalogue import parse_groups
     from clausius.web.app import create_app
     from clausius.web.server import build_security
 
     port = int(sock.getsockname()[1])
-    app = create_app(services, build_security(services.boot.data_dir, "127.0.0.1", None), mcp_port=port)
+    app = create_app(services, build_security(services.boot.data_dir, "127.0.0.1", token), mcp_port=port)
     endpoint = app.state.mcp
     if groups:
         endpoint.group_filter.stdio_groups = parse_groups(groups, services.settings.get_list("mcp_tool_groups"))

@@ -22,7 +22,7 @@ from clausius.services.app import Services
 from clausius.services.interface import current_interface
 from clausius.web import pages
 from clausius.web.routers import board, config, history, jobs, logs, settings, system
-from clausius.web.security import McpPortGuard, SecurityConfig, SecurityMiddleware
+from clausius.web.security import ASGIApp, McpPortGuard, Receive, Scope, SecurityConfig, SecurityMiddleware, Send
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -53,6 +53,19 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error(500, "internal error (see the server log)")
+
+
+class MarkWebInterface:
+    """Audit entries of a request say "web". Plain ASGI: BaseHTTPMiddleware would wrap errors raised while
+    the body is read (a body over the limit) in exception groups, and buffer streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            current_interface.set("web")
+        await self.app(scope, receive, send)
 
 
 BackgroundTask = Callable[[Services], Awaitable[None]]
@@ -104,11 +117,7 @@ def create_app(
     )
     app.state.services = services
     app.state.security = security
-
-    @app.middleware("http")
-    async def mark_interface(request: Request, call_next):  # type: ignore[no-untyped-def]
-        current_interface.set("web")
-        return await call_next(request)
+    security.sessions.attach(services.db)
 
     _install_error_handlers(app)
     app.include_router(system.router)
@@ -122,6 +131,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp.asgi))
     app.state.mcp = mcp
+    app.add_middleware(MarkWebInterface)
     if mcp_port is not None:
         app.add_middleware(McpPortGuard, mcp_port=mcp_port)
     app.add_middleware(SecurityMiddleware, config=security)

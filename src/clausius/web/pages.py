@@ -54,9 +54,14 @@ async def config(request: Request, services: ServicesDep, security: SecurityDep)
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, security: SecurityDep) -> Response:
+async def login_page(request: Request, security: SecurityDep, ticket: str | None = None) -> Response:
+    """Renders only: a ticket in the link is redeemed by the page's POST, never by this GET."""
     if security.access_token is None:
         return RedirectResponse("/", status_code=303)
     return templates.TemplateResponse(
-        request, "login.html", {"csrf_token": security.csrf_token, "version": __version__, "theme": "system"}
+        request,
+        "login.html",
+        # No CSRF token here: this page is open to anyone who can reach the port.
+        {"csrf_token": "", "version": __version__, "theme": "system", "ticket": (ticket or "")[:512]},
+        headers={"Cache-Control": "no-store"},
     )

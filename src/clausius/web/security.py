@@ -25,10 +25,15 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from fastapi import HTTPException  # FastAPI re-raises its own kind from body parsing (others become 400)
+
+from clausius.web.auth import TicketBook
+from clausius.web.sessions import SessionStore
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,6 +48,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 OPEN_PATHS = frozenset({"/login", "/api/login", "/api/health", "/favicon.ico"})
 MCP_PATH = "/mcp"
 MAX_BODY_BYTES = 8 * 1024 * 1024
+BODY_TOO_LARGE = f"request body too large (limit {MAX_BODY_BYTES} bytes)"
+SINGLE_HEADERS = (b"host", b"origin", b"authorization", b"x-csrf-token", b"content-length")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -54,6 +61,15 @@ SECURITY_HEADERS = [
         b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
     ),
 ]
+
+
+def session_cookie(headers: dict[bytes, bytes]) -> str | None:
+    """The session cookie's value, or None (a malformed Cookie header is no session, not an error)."""
+    try:
+        morsel = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
+    except CookieError:
+        return None
+    return None if morsel is None else morsel.value
 
 
 def is_loopback(host: str) -> bool:
@@ -80,27 +96,30 @@ class SecurityConfig:
     secret: bytes
     allowed_hosts: frozenset[str]
     access_token: str | None = None
+    sessions: SessionStore = field(default_factory=SessionStore)
+    tickets: TicketBook = field(init=False)
     _csrf: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         self._csrf = hmac.new(self.secret, b"csrf-v1", hashlib.sha256).hexdigest()
+        self.tickets = TicketBook(self.secret)
 
     @property
     def csrf_token(self) -> str:
         return self._csrf
 
-    def session_value(self) -> str:
-        assert self.access_token is not None
-        return hmac.new(self.secret, b"session-v1:" + self.access_token.encode(), hashlib.sha256).hexdigest()
-
+    # Every comparison is of bytes: header values arrive as arbitrary latin-1 text, and
+    # compare_digest refuses non-ASCII str (a 500 on every path, found by a probe).
     def token_matches(self, candidate: str) -> bool:
-        return self.access_token is not None and hmac.compare_digest(candidate.encode(), self.access_token.encode())
+        return self.access_token is not None and hmac.compare_digest(
+            candidate.encode("utf-8"), self.access_token.encode("utf-8")
+        )
 
     def session_matches(self, candidate: str) -> bool:
-        return self.access_token is not None and hmac.compare_digest(candidate, self.session_value())
+        return self.access_token is not None and self.sessions.is_valid(candidate)
 
     def csrf_matches(self, candidate: str) -> bool:
-        return hmac.compare_digest(candidate.encode(), self._csrf.encode())
+        return hmac.compare_digest(candidate.encode("utf-8"), self._csrf.encode("utf-8"))
 
 
 def allowed_hosts_for(bind_host: str, extra: list[str] | None = None) -> frozenset[str]:
@@ -111,11 +130,50 @@ def allowed_hosts_for(bind_host: str, extra: list[str] | None = None) -> frozens
     return frozenset(hosts)
 
 
+def _normalised_origin(scheme: str, netloc: str) -> str:
+    netloc = netloc.strip().lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme)
+    if default and netloc.endswith(default):
+        netloc = netloc[: -len(default)]
+    return f"{scheme}://{netloc}"
+
+
+def _same_origin(origin: str, scheme: str, host_header: str) -> bool:
+    """Scheme, host and port of the Origin must be those the request was sent to."""
+    parts = urlsplit(origin.strip())
+    if parts.path or parts.query or not parts.netloc:
+        return False
+    return _normalised_origin(parts.scheme.lower(), parts.netloc) == _normalised_origin(scheme, host_header)
+
+
 def _host_only(value: str) -> str:
     value = value.strip().lower()
     if value.startswith("["):
         return value[: value.find("]") + 1] if "]" in value else value
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while reading a body that outgrows the limit; the app's HTTP error handler answers 413."""
+
+    def __init__(self) -> None:
+        super().__init__(413, BODY_TOO_LARGE)
+
+
+def _limited(receive: Receive) -> Receive:
+    """Count body bytes as they arrive, whatever Content-Length said (or a chunked body did not)."""
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                raise BodyTooLarge
+        return message
+
+    return counted
 
 
 class SecurityMiddleware:
@@ -134,28 +192,49 @@ class SecurityMiddleware:
             await self._reject(scope, send, status, message)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
                     (k, v) for k, v in SECURITY_HEADERS if k not in existing
                 ]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, _limited(receive), send_with_headers)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._reject(scope, send, 413, BODY_TOO_LARGE)
 
     def _check(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
-        host = _host_only(headers.get(b"host", b"").decode("latin-1"))
+        names = [k.lower() for k, _ in scope.get("headers", [])]
+        for name in SINGLE_HEADERS:
+            if names.count(name) > 1:
+                # Two values would let one check read the first and another the last.
+                return 400, f"more than one {name.decode()} header"
+        host_header = headers.get(b"host", b"").decode("latin-1")
+        host = _host_only(host_header)
         if host not in self.config.allowed_hosts:
-            return 421, "unrecognised Host header: this server only answers to its own address"
+            shown = host[:80] or "(none)"
+            return 421, (
+                f"unrecognised Host header {shown!r}: this server answers only to its own addresses; "
+                "to allow another name, add it to CLAUSIUS_ALLOWED_HOSTS (comma-separated) and restart"
+            )
         length = headers.get(b"content-length", b"0")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return 413, f"request body too large (limit {MAX_BODY_BYTES} bytes)"
+            return 413, BODY_TOO_LARGE
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        foreign = bool(origin) and not _same_origin(origin, str(scope.get("scheme", "http")), host_header)
 
         path: str = scope.get("path", "")
         method: str = scope.get("method", "GET")
         if path == MCP_PATH or path.startswith(MCP_PATH + "/"):
-            return self._check_mcp(method, headers)
+            return self._check_mcp(method, headers, foreign)
         bearer = False
         auth = headers.get(b"authorization", b"").decode("latin-1")
         if auth.lower().startswith("bearer "):
@@ -164,15 +243,13 @@ class SecurityMiddleware:
             bearer = True
 
         if self.config.access_token is not None and not bearer:
-            cookie = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
-            morsel = cookie.get(SESSION_COOKIE)
-            session_ok = morsel is not None and self.config.session_matches(morsel.value)
+            value = session_cookie(headers)
+            session_ok = value is not None and self.config.session_matches(value)
             if not session_ok and path not in OPEN_PATHS and not path.startswith("/static/"):
                 return 401, "authentication required: log in at /login or send a bearer token"
 
         if method not in SAFE_METHODS and not bearer:
-            origin = headers.get(b"origin", b"").decode("latin-1")
-            if origin and _host_only(urlsplit(origin).netloc) not in self.config.allowed_hosts:
+            if foreign:
                 return 403, "cross-origin request refused"
             if path != "/api/login":
                 token = headers.get(CSRF_HEADER, b"").decode("latin-1")
@@ -180,9 +257,8 @@ class SecurityMiddleware:
                     return 403, "missing or invalid CSRF token (reload the page, or send X-CSRF-Token)"
         return None
 
-    def _check_mcp(self, method: str, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
-        origin = headers.get(b"origin", b"").decode("latin-1")
-        if origin and _host_only(urlsplit(origin).netloc) not in self.config.allowed_hosts:
+    def _check_mcp(self, method: str, headers: dict[bytes, bytes], foreign: bool) -> tuple[int, str] | None:
+        if foreign:
             return 403, "cross-origin request refused"
         if self.config.access_token is not None:
             auth = headers.get(b"authorization", b"").decode("latin-1")

@@ -15,37 +15,31 @@ from clausius.bootstrap import load_bootstrap
 from clausius.errors import ConfigError
 from clausius.mcp.server import MCP_PATH
 from clausius.services.app import Services
+from clausius.store.datadir import use_private_umask
 from clausius.store.lock import DataDirLock
 from clausius.web.app import create_app
+from clausius.web.auth import mint_ticket, resolve_token
 from clausius.web.security import SecurityConfig, allowed_hosts_for, is_loopback, load_or_create_secret
 
 log = logging.getLogger("clausius")
 SERVICE_FILE = "service.json"
-MIN_TOKEN_LENGTH = 16
 
 
-def read_access_token(token_file: Path | None) -> str | None:
-    """The access token from --token-file or CLAUSIUS_ACCESS_TOKEN (file wins)."""
-    token: str | None = None
-    if token_file is not None:
-        try:
-            token = token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{token_file}: cannot read token file: {exc.strerror}") from None
-    elif os.environ.get("CLAUSIUS_ACCESS_TOKEN"):
-        token = os.environ["CLAUSIUS_ACCESS_TOKEN"].strip()
-    if token is not None and len(token) < MIN_TOKEN_LENGTH:
-        raise ConfigError(f"access token must be at least {MIN_TOKEN_LENGTH} characters")
-    return token
+def read_access_token(token_file: Path | None, data_dir: Path | None = None) -> str | None:
+    """What a client of this data directory's service authenticates with (None: the server has none)."""
+    return resolve_token(data_dir if data_dir is not None else load_bootstrap().data_dir, token_file, create=False)
 
 
 def build_security(data_dir: Path, host: str, token: str | None) -> SecurityConfig:
+    """`token` None means no authentication at all: only for an explicit --no-auth on loopback."""
     if not is_loopback(host) and token is None:
         raise ConfigError(
             f"refusing to listen on {host} without an access token: anyone who can reach it could act as you "
-            "on every cluster. Set CLAUSIUS_ACCESS_TOKEN or pass --token-file (or bind 127.0.0.1)."
+            "on every cluster (drop --no-auth, or bind 127.0.0.1)."
         )
     extra = [h for h in os.environ.get("CLAUSIUS_ALLOWED_HOSTS", "").split(",") if h]
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        extra.append(socket.gethostname())  # this machine's own name is not an attacker's DNS name
     return SecurityConfig(
         secret=load_or_create_secret(data_dir), allowed_hosts=allowed_hosts_for(host, extra), access_token=token
     )
@@ -79,11 +73,45 @@ def write_service_file(data_dir: Path, info: dict[str, object]) -> Path:
     return path
 
 
+def login_link(data_dir: Path) -> str:
+    """A one-time login link to the service running on `data_dir` (needs the same user's server secret)."""
+    try:
+        info = json.loads((data_dir / SERVICE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ConfigError(
+            f"no clausius service is running for {data_dir}", hint="start it with `clausius serve`"
+        ) from None
+    url = info.get("url")
+    if not isinstance(url, str):
+        raise ConfigError("the running service (`clausius mcp --stdio`) has no web UI", hint="use `clausius serve`")
+    if not info.get("token_required"):
+        return url
+    return f"{url}/login?ticket={mint_ticket(load_or_create_secret(data_dir))}"
+
+
+def _announce_access(security: SecurityConfig, host: str, port: int) -> None:
+    """Say once how to get in: a one-time login link, or a loud note that anyone can."""
+    if security.access_token is None:
+        log.warning("access token turned off (--no-auth): every user who can reach %s can act as you", _url(host, port))
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
+    print(
+        f"Open {_url(shown, port)}/login?ticket={mint_ticket(security.secret)} to log in "
+        "(valid once, for 15 minutes; later: `clausius open`)",
+        flush=True,
+    )
+    if not is_loopback(host):
+        names = ", ".join(sorted(security.allowed_hosts))
+        log.info("answering to Host names: %s (add others with CLAUSIUS_ALLOWED_HOSTS)", names)
+
+
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def run_server(host: str, port: int | None, token_file: Path | None, mcp_port: int | None = None) -> None:
+def run_server(
+    host: str, port: int | None, token_file: Path | None, mcp_port: int | None = None, *, no_auth: bool = False
+) -> None:
     boot = load_bootstrap()
     port = port or boot.port
     mcp_port = boot.mcp_port if mcp_port is None else mcp_port
@@ -91,9 +119,12 @@ def run_server(host: str, port: int | None, token_file: Path | None, mcp_port: i
         raise ConfigError(f"invalid port {port}")
     if not 0 <= mcp_port <= 65535 or mcp_port == port:
         raise ConfigError(f"invalid MCP port {mcp_port} (0 turns it off; it must differ from the web port)")
-    token = read_access_token(token_file)
-    security = build_security(boot.data_dir, host, token)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if no_auth and token_file is not None:
+        raise ConfigError("--no-auth and --token-file contradict each other: pick one")
+    use_private_umask()
+    token = None if no_auth else resolve_token(boot.data_dir, token_file, create=True)
+    security = build_security(boot.data_dir, host, token)
     logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every channel, command line included
     logging.getLogger("mcp").setLevel(logging.WARNING)  # one INFO line per MCP session otherwise
     with DataDirLock(boot.data_dir, "serve", "only one server may use a data directory"):
@@ -115,6 +146,7 @@ def run_server(host: str, port: int | None, token_file: Path | None, mcp_port: i
         try:
             app = create_app(services, security, mcp_port=mcp_port or None)
             log.info("clausius serving %s (data: %s)", _url(host, port), boot.data_dir)
+            _announce_access(security, host, port)
             if mcp_port:
                 log.info(
                     "MCP (Streamable HTTP) at %s%s and %s%s", _url(host, mcp_port), MCP_PATH, _url(host, port), MCP_PATH

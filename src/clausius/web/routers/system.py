@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from clausius import __version__
 from clausius.errors import ClausiusError
 from clausius.services.app import AuditEntry, Health
 from clausius.web.deps import SecurityDep, ServicesDep
-from clausius.web.security import SESSION_COOKIE
+from clausius.web.security import SESSION_COOKIE, session_cookie
 
 router = APIRouter(prefix="/api", tags=["system"])
 
@@ -23,7 +23,14 @@ class Session(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    token: str = Field(min_length=1, max_length=512)
+    token: str | None = Field(default=None, min_length=1, max_length=512, description="The access token.")
+    ticket: str | None = Field(
+        default=None, min_length=1, max_length=512, description="A one-time login ticket (from a login link)."
+    )
+
+
+class LogoutRequest(BaseModel):
+    everywhere: bool = Field(default=False, description="End every browser session, not only this one.")
 
 
 class Unauthorized(ClausiusError):
@@ -45,21 +52,42 @@ async def session(security: SecurityDep) -> Session:
     return Session(csrf_token=security.csrf_token, auth_required=security.access_token is not None, version=__version__)
 
 
-@router.post("/login", status_code=204)
-async def login(body: LoginRequest, security: SecurityDep) -> Response:
+@router.post("/login", status_code=204, responses={401: {"description": "Wrong token or a used/expired ticket."}})
+async def login(body: LoginRequest, request: Request, security: SecurityDep) -> Response:
+    """Exchange the access token or a one-time ticket for a session cookie."""
     if security.access_token is None:
         return Response(status_code=204)
-    if not security.token_matches(body.token):
+    if body.ticket is not None:
+        if not security.tickets.redeem(body.ticket):
+            raise Unauthorized(
+                "this login link was already used or has expired",
+                hint="run `clausius open`, or log in with the token from the data directory's access-token file",
+            )
+    elif body.token is None or not security.token_matches(body.token):
         raise Unauthorized("wrong access token")
+    session_id = await security.sessions.create()
     response = Response(status_code=204)
     response.set_cookie(
-        SESSION_COOKIE, security.session_value(), httponly=True, samesite="strict", max_age=30 * 24 * 3600, path="/"
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=int(security.sessions.ttl_sec),
+        path="/",
     )
     return response
 
 
 @router.post("/logout", status_code=204)
-async def logout() -> Response:
+async def logout(request: Request, security: SecurityDep, body: LogoutRequest | None = None) -> Response:
+    """End this browser session on the server (the old cookie stops working at once)."""
+    if body is not None and body.everywhere:
+        await security.sessions.revoke_all()
+    else:
+        value = session_cookie({b"cookie": request.headers.get("cookie", "").encode("latin-1")})
+        if value is not None:
+            await security.sessions.revoke(value)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

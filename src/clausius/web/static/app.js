@@ -33,6 +33,18 @@ export function toast(message, kind = "info") {
 function wireLogin() {
   const form = document.querySelector("form[data-login]");
   if (!form) return;
+  const ticket = form.dataset.ticket;
+  if (ticket) {
+    // A one-time login link: drop the ticket from the address bar and history, then redeem it.
+    window.history.replaceState(null, "", "/login");
+    const error = document.getElementById("login-error");
+    api("/api/login", { method: "POST", body: { ticket } })
+      .then(() => window.location.assign("/"))
+      .catch((err) => {
+        error.textContent = err.message;
+        error.hidden = false;
+      });
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = document.getElementById("login-error");
