@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from clausius.core.naming import MAX_STAGE_SUFFIX_LENGTH, MAX_STAGE_SUFFIXES, stage_suffix_error
 from clausius.errors import InvalidInput, NotFound
 
 SettingType = Literal["int", "float", "bool", "str", "choice", "str_list", "secret", "url"]
@@ -115,8 +117,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "stage_suffixes",
         "str_list",
         ["-judge-rs<N>", "-summarize-results"],
-        "Run-name suffixes that link a run as the child of its base run (<N> matches a number).",
+        "Run-name suffixes that link a run as the child of its base run (<N> matches a number, [...] is "
+        "optional, | separates alternatives).",
         "board",
+        max_items=MAX_STAGE_SUFFIXES,
+        max_length=MAX_STAGE_SUFFIX_LENGTH,
     ),
     _spec(
         "stats_interval_sec",
@@ -308,6 +313,10 @@ def format_bound(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+# Lists whose items have a syntax of their own, checked on every write (API, CLI and MCP alike).
+_ITEM_CHECKS: dict[str, Callable[[str], str | None]] = {"stage_suffixes": stage_suffix_error}
+
+
 def coerce(spec: SettingSpec, raw: Any) -> SettingValue:
     """Validate `raw` (a JSON value, or a CLI string) into the setting's typed value."""
     value: SettingValue
@@ -319,6 +328,11 @@ def coerce(spec: SettingSpec, raw: Any) -> SettingValue:
         value = _as_bool(spec, raw)
     elif spec.type == "str_list":
         value = _as_list(spec, raw)
+        check = _ITEM_CHECKS.get(spec.key)
+        problems = [(item, check(item)) for item in value] if check is not None else []
+        for item, problem in problems:
+            if problem is not None:
+                raise InvalidInput(f"{spec.key}: {item!r}: {problem}")
     else:
         value = _as_str(spec, raw)
         if spec.type == "choice" and value not in spec.choices:

@@ -113,7 +113,7 @@ def test_custom_suffixes_and_empty_set() -> None:
     assert run_key("exp-1-retry-again", custom) == "exp-1"
     none = compile_stage_suffixes([])
     assert run_key("A-judge-rs0", none) == "a-judge-rs0"
-    assert compile_stage_suffixes(["", "-", "__"]).regex is None
+    assert compile_stage_suffixes(["", "-", "__"]).automaton is None
 
 
 @pytest.mark.parametrize(
