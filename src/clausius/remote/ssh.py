@@ -30,6 +30,7 @@ from clausius.remote.breaker import CircuitBreaker
 from clausius.remote.endpoint import ResolvedEndpoint, SshEndpoint, resolve
 from clausius.remote.errors import CircuitOpen, CommandTimeout, HostKeyError, RemoteFileError, Unreachable
 from clausius.remote.hostkeys import fetch_presented_key, has_entry, known_hosts_for
+from clausius.remote.keys import KeyLoadError, load_client_keys
 from clausius.remote.remote_command import build_remote_command, new_nonce, strip_preamble
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,9 @@ class _LaneConnection:
                 )
             try:
                 self._conn = await self._open()
-            except HostKeyError as exc:
+            except (HostKeyError, KeyLoadError) as exc:
                 self.breaker.record_failure(exc.message)
+                self.owner.stats_.last_error = exc.message
                 raise
             except (OSError, asyncssh.Error, TimeoutError) as exc:
                 message = _describe(exc)
@@ -122,7 +124,9 @@ class _LaneConnection:
             "agent_forwarding": False,
         }
         if resolved.keys:
-            kwargs["client_keys"] = [str(k) for k in resolved.keys]
+            keys = await asyncio.to_thread(load_client_keys, resolved.keys, explicit=self.endpoint.key is not None)
+            if keys is not None:
+                kwargs["client_keys"] = keys
         if tunnel is not None:
             kwargs["tunnel"] = tunnel
         try:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from clausius import __version__
 from clausius.bootstrap import Bootstrap
 from clausius.errors import InvalidInput
+from clausius.remote.errors import TransportError
 from clausius.services.backups import BackupService
 from clausius.services.board import BoardService
 from clausius.services.board_models import Counts
@@ -155,6 +156,15 @@ class Services:
             seconds=round(result.duration, 3),
         )
 
+    async def _ping_for_status(self, cluster: str) -> PingResult:
+        """A status report covers every cluster: one that cannot be reached is a row saying why."""
+        started = time.monotonic()
+        try:
+            return await self.ping(cluster)
+        except TransportError as exc:
+            seconds = round(time.monotonic() - started, 3)
+            return PingResult(cluster=cluster, ok=False, slurm=None, error=exc.message, seconds=seconds)
+
     async def cluster_status(self, cluster: str | None = None, *, check: bool = False) -> list[ClusterHealth]:
         """Status of one or every cluster from the agents' memory; `check` also pings (one command each)."""
         if cluster is not None:
@@ -165,7 +175,7 @@ class Services:
         result = []
         for item in board.clusters:
             report = reports.get(item.name)
-            ping = await self.ping(item.name) if check and item.name in hosts else None
+            ping = await self._ping_for_status(item.name) if check and item.name in hosts else None
             result.append(
                 ClusterHealth(
                     cluster=item.name,

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 import sqlite3
+from pathlib import Path
 
 from clausius.core import validation
 from clausius.core.config_models import Cluster, ClusterSpec, ClusterUpdate
 from clausius.errors import AlreadyExists, InvalidInput, NotFound
+from clausius.remote.keys import key_problem
 from clausius.services.audited import delete_audited
 from clausius.services.interface import current_interface
 from clausius.store import config_repo
 from clausius.store.database import Database
+
+
+async def _check_key(key: str | None) -> None:
+    """Say at once when a key file exists but cannot be used (a missing one may still be created)."""
+    if not key:
+        return
+
+    def check() -> str | None:
+        path = Path(key).expanduser()
+        problem = key_problem(path) if path.exists() else None
+        return None if problem is None else f"key {path} cannot be loaded: {problem}"
+
+    if (message := await asyncio.to_thread(check)) is not None:
+        raise InvalidInput(message)
 
 
 class ClusterService:
@@ -38,6 +55,7 @@ class ClusterService:
         return NotFound(f"unknown cluster {name!r}", hint=hint, choices=known)
 
     async def add(self, spec: ClusterSpec) -> Cluster:
+        await _check_key(spec.key)
         interface = current_interface.get()
 
         def write(conn: sqlite3.Connection) -> sqlite3.Row | None:
@@ -59,6 +77,7 @@ class ClusterService:
         changes = {field: getattr(patch, field) for field in patch.model_fields_set}
         if "host" in changes and not changes["host"]:
             raise InvalidInput("host cannot be cleared")
+        await _check_key(changes.get("key"))
         interface = current_interface.get()
 
         def write(conn: sqlite3.Connection) -> sqlite3.Row | None:
