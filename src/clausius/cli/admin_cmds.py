@@ -80,13 +80,15 @@ def setup(non_interactive: bool) -> None:
     show_default=True,
     help="Address to bind (loopback by default; the access token is always required unless --no-auth).",
 )
-@click.option("--port", type=int, help="Port (default: bootstrap port, 7272).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: bootstrap port, 7272).")
 @click.option(
     "--token-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File holding the access token (default: CLAUSIUS_ACCESS_TOKEN, else <data dir>/access-token, created).",
 )
-@click.option("--mcp-port", type=int, help="Dedicated MCP port (default: bootstrap mcp_port, 7273; 0 = off).")
+@click.option(
+    "--mcp-port", type=click.IntRange(0, 65535), help="Dedicated MCP port (default: bootstrap mcp_port, 7273; 0 = off)."
+)
 @click.option(
     "--no-auth",
     is_flag=True,

@@ -18,6 +18,7 @@ from clausius.core.config_models import (
     ProjectUpdate,
     TeamMemberSpec,
 )
+from clausius.core.validation import STORE_INT_MAX
 from clausius.errors import ClausiusError, InvalidInput
 
 
@@ -269,7 +270,7 @@ def list_paths(kind: str | None, as_json: bool) -> None:
 
 
 @click.command("remove-path")
-@click.argument("path_id", type=int, metavar="ID")
+@click.argument("path_id", type=click.IntRange(1, STORE_INT_MAX), metavar="ID")
 def remove_path(path_id: int) -> None:
     """Remove a path base by id (see list-paths)."""
     run(lambda s: s.registry.remove_path(path_id))
@@ -303,7 +304,7 @@ def list_filters(as_json: bool) -> None:
 
 
 @click.command("remove-filter")
-@click.argument("filter_id", type=int, metavar="ID")
+@click.argument("filter_id", type=click.IntRange(1, STORE_INT_MAX), metavar="ID")
 def remove_filter(filter_id: int) -> None:
     """Remove a process filter by id (see list-filters)."""
     run(lambda s: s.registry.remove_filter(filter_id))

@@ -7,6 +7,7 @@ import time
 import click
 
 from clausius.cli.common import build, console, json_option, ok, print_json, print_table, run
+from clausius.core.validation import STORE_INT_MAX
 from clausius.services.history import CleanupResult, HistoryJob, HistoryPage, HistoryQuery
 
 
@@ -55,9 +56,17 @@ def page_footer(page: HistoryPage) -> str:
 @click.option("--partition", help="Only this partition.")
 @click.option("--account", help="Only this Slurm account.")
 @click.option("--search", help="Text in the job name (case-insensitive), or an exact job id.")
-@click.option("--days", type=int, help="Only jobs submitted or ended within the last N days.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Jobs per page (1..500).")
-@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many matching jobs.")
+@click.option(
+    "--days", type=click.IntRange(1, STORE_INT_MAX), help="Only jobs submitted or ended within the last N days."
+)
+@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True, help="Jobs per page (1..500).")
+@click.option(
+    "--offset",
+    type=click.IntRange(0, STORE_INT_MAX),
+    default=0,
+    show_default=True,
+    help="Skip this many matching jobs.",
+)
 @json_option
 def history(
     cluster: str | None,
@@ -154,7 +163,13 @@ def _describe_cleanup(result: CleanupResult) -> str:
 
 
 @click.command("cleanup-history")
-@click.option("--older-than", "older_than", type=int, required=True, help="Days since the job ended (>= 1).")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(1, STORE_INT_MAX),
+    required=True,
+    help="Days since the job ended (>= 1).",
+)
 @click.option("--cluster", help="Only this cluster (default: all).")
 @click.option("--state", "states", multiple=True, help="Only this finished state (repeatable; default: all finished).")
 @click.option("--yes", is_flag=True, help="Really delete; without it nothing is deleted, only counted.")

@@ -15,6 +15,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clausius.core import validation
+from clausius.core.validation import STORE_INT_MAX
 from clausius.errors import InvalidInput
 
 PathKind = Literal["log_search", "nemo_run", "lustre_prefix"]
@@ -157,7 +158,9 @@ class AccountSpec(BaseModel):
     model_config = _STRICT
 
     name: str = Field(description="Slurm account (PPP) name.")
-    lustre_id: int | None = Field(default=None, ge=0, description="Lustre project id for quota lookups.")
+    lustre_id: int | None = Field(
+        default=None, ge=0, le=STORE_INT_MAX, description="Lustre project id for quota lookups."
+    )
     description: str | None = Field(default=None, max_length=500, description="What the account is for.")
 
     @field_validator("name")
@@ -169,7 +172,9 @@ class AccountSpec(BaseModel):
 class AccountUpdate(BaseModel):
     model_config = _STRICT
 
-    lustre_id: int | None = Field(default=None, ge=0, description="Lustre project id for quota lookups.")
+    lustre_id: int | None = Field(
+        default=None, ge=0, le=STORE_INT_MAX, description="Lustre project id for quota lookups."
+    )
     description: str | None = Field(default=None, max_length=500, description="What the account is for.")
 
 

@@ -10,6 +10,9 @@ import re
 
 from clausius.errors import InvalidInput
 
+# SQLite stores integers in 8 signed bytes: a larger id or count is refused before it reaches the store.
+STORE_INT_MAX = 2**63 - 1
+
 CLUSTER_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 # RFC 1123 host names, IPv4, bracket-less IPv6, or an ~/.ssh/config Host alias.
 HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$")

@@ -25,6 +25,7 @@ from clausius.core.config_models import (
     TeamMember,
     TeamMemberSpec,
 )
+from clausius.core.validation import STORE_INT_MAX
 from clausius.mcp.toolkit import ToolRegistry
 from clausius.services.app import Services
 from clausius.services.settings import SettingInfo
@@ -148,7 +149,9 @@ def _paths_and_filters(tools: ToolRegistry, services: Services) -> None:
     )
 
     @tools.tool(title="Remove a path base", read_only=False, destructive=True, idempotent=True)
-    async def remove_path_base(path_id: Annotated[int, Field(ge=1, description="Id from list_path_bases.")]) -> Removed:
+    async def remove_path_base(
+        path_id: Annotated[int, Field(ge=1, le=STORE_INT_MAX, description="Id from list_path_bases.")],
+    ) -> Removed:
         """Remove a path base by id."""
         await services.registry.remove_path(path_id)
         return Removed(removed=str(path_id))
@@ -169,7 +172,7 @@ def _paths_and_filters(tools: ToolRegistry, services: Services) -> None:
 
     @tools.tool(title="Remove a process filter", read_only=False, destructive=True, idempotent=True)
     async def remove_process_filter(
-        filter_id: Annotated[int, Field(ge=1, description="Id from list_process_filters.")],
+        filter_id: Annotated[int, Field(ge=1, le=STORE_INT_MAX, description="Id from list_process_filters.")],
     ) -> Removed:
         """Remove a process filter by id."""
         await services.registry.remove_filter(filter_id)

@@ -7,6 +7,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
+from clausius.core.validation import STORE_INT_MAX
 from clausius.mcp.toolkit import ToolRegistry
 from clausius.services.app import ClusterHealth, Services
 from clausius.services.board import CancelOutcome
@@ -52,7 +53,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
         project: Annotated[str | None, Field(max_length=64, description="Only this project.")] = None,
         state: States = [],  # noqa: B006 - the SDK copies defaults; a list default keeps the schema an array
         limit: Annotated[int, Field(ge=1, le=500, description="Page size.")] = 50,
-        offset: Annotated[int, Field(ge=0, description="From next_offset of the previous page.")] = 0,
+        offset: Annotated[int, Field(ge=0, le=STORE_INT_MAX, description="From next_offset of the previous page.")] = 0,
     ) -> JobList:
         """Jobs on the live board of every cluster (or one): queued, running and recently finished.
 
@@ -77,6 +78,7 @@ def register(tools: ToolRegistry, services: Services) -> None:
             int | None,
             Field(
                 ge=0,
+                le=STORE_INT_MAX,
                 description="Read the bytes that end here (start_offset of the previous answer) to page backwards.",
             ),
         ] = None,

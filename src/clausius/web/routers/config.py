@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi import Path as FastApiPath
 from pydantic import BaseModel, Field
 
 from clausius.core.config_models import (
@@ -25,11 +26,13 @@ from clausius.core.config_models import (
     TeamMember,
     TeamMemberSpec,
 )
+from clausius.core.validation import STORE_INT_MAX
 from clausius.services.app import PingResult
 from clausius.services.transports import TrustedKey
 from clausius.web.deps import ServicesDep
 
 router = APIRouter(prefix="/api", tags=["config"])
+RecordId = Annotated[int, FastApiPath(ge=1, le=STORE_INT_MAX, description="The record's id.")]
 
 NameParam = Annotated[str, Path(max_length=128)]
 
@@ -126,7 +129,7 @@ async def add_path(spec: PathBaseSpec, services: ServicesDep) -> PathBase:
 
 
 @router.delete("/paths/{path_id}")
-async def remove_path(path_id: int, services: ServicesDep) -> Removed:
+async def remove_path(path_id: RecordId, services: ServicesDep) -> Removed:
     await services.registry.remove_path(path_id)
     return Removed(removed=str(path_id))
 
@@ -142,7 +145,7 @@ async def add_filter(spec: ProcessFilterSpec, services: ServicesDep) -> ProcessF
 
 
 @router.delete("/filters/{filter_id}")
-async def remove_filter(filter_id: int, services: ServicesDep) -> Removed:
+async def remove_filter(filter_id: RecordId, services: ServicesDep) -> Removed:
     await services.registry.remove_filter(filter_id)
     return Removed(removed=str(filter_id))
 

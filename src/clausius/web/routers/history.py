@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from clausius.core.validation import STORE_INT_MAX
 from clausius.services.history import (
     CleanupResult,
     HistoryJob,
@@ -35,7 +36,9 @@ def _doc(field: str) -> str:
 class CleanupRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    older_than_days: int = Field(description="Delete finished jobs that ended more than this many days ago (>= 1).")
+    older_than_days: int = Field(
+        le=STORE_INT_MAX, description="Delete finished jobs that ended more than this many days ago (>= 1)."
+    )
     cluster: str | None = Field(default=None, max_length=64, description="Only this cluster; all clusters when absent.")
     states: list[str] | None = Field(
         default=None,
@@ -55,9 +58,9 @@ async def history(
     partition: Annotated[str | None, Query(description=_doc("partition"))] = None,
     account: Annotated[str | None, Query(description=_doc("account"))] = None,
     search: Annotated[str | None, Query(description=_doc("search"))] = None,
-    days: Annotated[int | None, Query(description=_doc("days"))] = None,
-    limit: Annotated[int, Query(description=_doc("limit"))] = 50,
-    offset: Annotated[int, Query(description=_doc("offset"))] = 0,
+    days: Annotated[int | None, Query(le=STORE_INT_MAX, description=_doc("days"))] = None,
+    limit: Annotated[int, Query(le=STORE_INT_MAX, description=_doc("limit"))] = 50,
+    offset: Annotated[int, Query(le=STORE_INT_MAX, description=_doc("offset"))] = 0,
 ) -> HistoryPage:
     """Recorded jobs matching the filters, newest activity first, one page at a time."""
     query = parse_query(
@@ -86,8 +89,8 @@ async def history_project_jobs(
     project: NameParam,
     services: ServicesDep,
     cluster: Annotated[str | None, Query(description=_doc("cluster"))] = None,
-    limit: Annotated[int, Query(description=_doc("limit"))] = 50,
-    offset: Annotated[int, Query(description=_doc("offset"))] = 0,
+    limit: Annotated[int, Query(le=STORE_INT_MAX, description=_doc("limit"))] = 50,
+    offset: Annotated[int, Query(le=STORE_INT_MAX, description=_doc("offset"))] = 0,
 ) -> HistoryPage:
     return await services.history.project_jobs(project, cluster=cluster, limit=limit, offset=offset)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from clausius.core.validation import STORE_INT_MAX
 from clausius.services.app import ClusterHealth
 from clausius.services.jobs import MAX_WAIT_SEC, JobList, RunInfo, WaitResult
 from clausius.services.scripts import MAX_OUTPUT_BYTES, MAX_SCRIPT_BYTES, MAX_TIMEOUT_SEC, Interpreter, ScriptResult
@@ -33,7 +34,7 @@ async def list_jobs(
     project: Annotated[str | None, Query(max_length=64)] = None,
     state: StatesQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=STORE_INT_MAX)] = 0,
 ) -> JobList:
     return await services.jobs.list_jobs(
         cluster=cluster, project=project, states=state or (), limit=limit, offset=offset

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from clausius.core.validation import STORE_INT_MAX
 from clausius.services.logs import DEFAULT_TAIL_BYTES, MAX_TAIL_BYTES, LogFiles, LogTail
 from clausius.services.stats import JobStats
 from clausius.web.deps import ServicesDep
@@ -32,7 +33,8 @@ async def read_log(
     ] = None,
     tail_bytes: Annotated[int, Query(ge=1, le=MAX_TAIL_BYTES, description="Bytes to read.")] = DEFAULT_TAIL_BYTES,
     before: Annotated[
-        int | None, Query(ge=0, description="Read the bytes ending at this offset (a previous start_offset).")
+        int | None,
+        Query(ge=0, le=STORE_INT_MAX, description="Read the bytes ending at this offset (a previous start_offset)."),
     ] = None,
 ) -> LogTail:
     """A line-aligned piece of one log (its end by default), with crash class and progress."""
