@@ -97,11 +97,11 @@ def _expand(value: str, env: Mapping[str, str]) -> str:
 
 def _parse_port(raw: Any, where: str, *, allow_zero: bool = False) -> int:
     lowest = 0 if allow_zero else 1
-    if isinstance(raw, bool):
+    if isinstance(raw, bool | float):  # TOML's 1e400 is a float (inf): int() of it overflows
         raise ConfigError(f"{where}: port must be an integer between {lowest} and 65535, got {raw!r}")
     try:
         port = int(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{where}: port must be an integer between {lowest} and 65535, got {raw!r}") from None
     if not lowest <= port <= 65535:
         raise ConfigError(f"{where}: port must be between {lowest} and 65535, got {port}")
@@ -128,6 +128,8 @@ def _read_file(path: Path) -> dict[str, dict[str, Any]]:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): TOML files must be UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     for section, body in data.items():
@@ -140,6 +142,21 @@ def _read_file(path: Path) -> dict[str, dict[str, Any]]:
                 known = ", ".join(sorted(_ALLOWED_KEYS[section]))
                 raise ConfigError(f"{path}: unknown key {key!r} in [{section}] (known: {known})")
     return data
+
+
+def _check_data_dir(path: Path, where: str) -> None:
+    """The data directory must be a directory, or creatable: its first existing ancestor a writable directory."""
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"{where}: {path} is not a directory")
+        return
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"{where}: {path} cannot be created: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"{where}: {path} cannot be created: {ancestor} is not writable")
 
 
 def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Bootstrap:
@@ -156,6 +173,7 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
     ssh_config = home / ".ssh" / "config"
     known_hosts = home / ".ssh" / "known_hosts"
 
+    data_dir_from = "the default data directory"
     source = _find_file(env, cwd)
     if source is not None:
         data = _read_file(source)
@@ -165,6 +183,7 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
         if "data_dir" in boot:
             raw = _expand(_require_str(boot["data_dir"], f"{source}: [bootstrap] data_dir"), env)
             data_dir = Path(raw) if Path(raw).is_absolute() else base / raw
+            data_dir_from = f"{source}: [bootstrap] data_dir"
         if "port" in boot:
             port = _parse_port(boot["port"], f"{source}: [bootstrap] port")
         if "mcp_port" in boot:
@@ -186,6 +205,7 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
     if env.get("CLAUSIUS_DATA_DIR"):
         raw = _expand(_require_str(env["CLAUSIUS_DATA_DIR"], "CLAUSIUS_DATA_DIR"), env)
         data_dir = Path(raw) if Path(raw).is_absolute() else cwd / raw
+        data_dir_from = "CLAUSIUS_DATA_DIR"
     if env.get("CLAUSIUS_PORT"):
         port = _parse_port(env["CLAUSIUS_PORT"], "CLAUSIUS_PORT")
     if env.get("CLAUSIUS_MCP_PORT"):
@@ -205,6 +225,7 @@ def load_bootstrap(env: Mapping[str, str] | None = None, cwd: Path | None = None
             else:
                 known_hosts = path
 
+    _check_data_dir(data_dir, data_dir_from)
     return Bootstrap(
         data_dir=data_dir.resolve(),
         port=port,
