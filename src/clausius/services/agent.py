@@ -247,16 +247,23 @@ class ClusterAgent:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._inspecting
 
+    def has_slurm_logs(self, row: JobRow) -> bool:
+        """Whether Slurm knows this row's log files (the local agent's processes have none)."""
+        return True
+
     async def _inspect(self, snapshot: Snapshot) -> None:
         """After a refresh: log paths for new jobs, crash classes for finished ones, progress for running ones."""
+        for job_id in [j for j, (row, _) in self._awaiting_insight.items() if not self.has_slurm_logs(row)]:
+            del self._awaiting_insight[job_id]
         batch = dict(list(self._awaiting_insight.items())[:MAX_ASSESSED])
         finished = [row for row, _ in batch.values()]
+        live = [r for r in snapshot.live if self.has_slurm_logs(r)]
         try:
             transport = await self._transports.get(self.name)
             timeout = float(max(self._settings.get_int("ssh_timeout"), 5))
             nbytes = self._settings.get_int("log_tail_bytes")
             missing = [
-                r for r in [*finished, *snapshot.live] if not is_aggregate(r.job_id) and not r.std_out
+                r for r in [*finished, *live] if not is_aggregate(r.job_id) and not r.std_out
             ]  # finished first: scontrol still knows them only for MinJobAge (default 300 s)
             _, asked = plan_path_queries([r.job_id for r in missing])
             paths = await lookup_paths(transport, missing, snapshot.utc_offset, timeout * 2)
@@ -274,7 +281,8 @@ class ClusterAgent:
             for row in ready:
                 if self._awaiting_insight.get(row.job_id, (None, 0))[0] is batch[row.job_id][0]:
                     del self._awaiting_insight[row.job_id]  # (not if a newer record replaced it meanwhile)
-            self.peeks = await peek_running(transport, snapshot.live, nbytes, timeout)
+            live = [r for r in snapshot.live if self.has_slurm_logs(r)]
+            self.peeks = await peek_running(transport, live, nbytes, timeout)
         except ClausiusError as exc:  # insight is best effort; the board itself is already up to date
             log.info("%s: log inspection failed: %s", self.name, exc)
             self._retry_later(batch)

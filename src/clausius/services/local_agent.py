@@ -50,6 +50,9 @@ class LocalAgent(ClusterAgent):
             return None
         return await super().lookup(job_id)
 
+    def has_slurm_logs(self, row: JobRow) -> bool:
+        return processes.parse_process_job_id(row.job_id) is None
+
     @staticmethod
     def has_slurm() -> bool:
         """A usable local Slurm: its client on PATH and a configuration to talk to."""
