@@ -20,12 +20,14 @@ from clausius.errors import ClausiusError, from_validation_error
 from clausius.mcp.server import MCP_PATH, McpEndpoint
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
-from clausius.web import pages
+from clausius.web import docs, pages
 from clausius.web.routers import board, config, history, jobs, logs, settings, system
 from clausius.web.security import McpPortGuard, SecurityConfig, SecurityMiddleware
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
+# Pinned third-party browser assets, copied here at set-up by scripts/install-vendor (git-ignored).
+VENDOR_DIR = STATIC_DIR / "vendor"
 
 
 def _error(status: int, message: str, hint: str | None = None) -> JSONResponse:
@@ -98,12 +100,13 @@ def create_app(
         title="clausius",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's page needs a CDN and an inline script: web/docs.py serves it locally
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.services = services
     app.state.security = security
+    app.state.vendor_dir = VENDOR_DIR
 
     @app.middleware("http")
     async def mark_interface(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -119,6 +122,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(logs.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp.asgi))
     app.state.mcp = mcp
