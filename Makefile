@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run demo test install system-deps test-deps lab lint typecheck pytest lock clean
+.PHONY: run demo test install system-deps vendor test-deps lab lint typecheck pytest lock clean
 
 run: install
 	$(BIN)/clausius setup --non-interactive
@@ -20,10 +20,14 @@ demo: install
 
 test: install test-deps lint typecheck lab pytest
 
-install: system-deps $(STAMP)
+install: system-deps $(STAMP) vendor
 
 system-deps:
 	@scripts/install-system-deps
+
+# Pinned browser assets (package-lock.json) into the git-ignored static/vendor/.
+vendor: system-deps
+	@scripts/install-vendor
 
 test-deps:
 	@scripts/install-system-deps --test
@@ -60,4 +64,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache node_modules src/clausius/web/static/vendor

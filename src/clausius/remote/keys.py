@@ -70,8 +70,10 @@ def load_client_keys(paths: Sequence[Path], *, explicit: bool) -> list[asyncssh.
         if problem == "no such file" and not explicit:
             continue
         if problem is not None:
+            # Key paths are never shown by any interface: say which key by its role, not its path.
+            which = "the cluster's SSH key (--key)" if explicit else "an IdentityFile key from ~/.ssh/config"
             raise KeyLoadError(
-                f"key {path} cannot be loaded: {problem}",
+                f"{which} cannot be loaded: {problem}",
                 hint="fix the file or point the cluster at another key (update-cluster --key)",
             )
         if key is not None:

@@ -26,7 +26,7 @@ async def _check_key(key: str | None) -> None:
     def check() -> str | None:
         path = Path(key).expanduser()
         problem = key_problem(path) if path.exists() else None
-        return None if problem is None else f"key {path} cannot be loaded: {problem}"
+        return None if problem is None else f"this SSH key cannot be loaded: {problem}"
 
     if (message := await asyncio.to_thread(check)) is not None:
         raise InvalidInput(message)

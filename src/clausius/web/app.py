@@ -20,12 +20,14 @@ from clausius.errors import ClausiusError, from_validation_error
 from clausius.mcp.server import MCP_PATH, McpEndpoint
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
-from clausius.web import pages
+from clausius.web import docs, pages
 from clausius.web.routers import board, config, history, jobs, logs, settings, system
 from clausius.web.security import ASGIApp, McpPortGuard, Receive, Scope, SecurityConfig, SecurityMiddleware, Send
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
+# Pinned third-party browser assets, copied here at set-up by scripts/install-vendor (git-ignored).
+VENDOR_DIR = STATIC_DIR / "vendor"
 
 
 def _error(status: int, message: str, hint: str | None = None) -> JSONResponse:
@@ -111,13 +113,14 @@ def create_app(
         title="clausius",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's page needs a CDN and an inline script: web/docs.py serves it locally
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.services = services
     app.state.security = security
     security.sessions.attach(services.db)
+    app.state.vendor_dir = VENDOR_DIR
 
     _install_error_handlers(app)
     app.include_router(system.router)
@@ -128,6 +131,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(logs.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp.asgi))
     app.state.mcp = mcp
