@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from clausius.core.naming import MAX_STAGE_SUFFIX_LENGTH, MAX_STAGE_SUFFIXES, stage_suffix_error
 from clausius.errors import InvalidInput, NotFound
@@ -349,8 +350,19 @@ def coerce(spec: SettingSpec, raw: Any) -> SettingValue:
     return value
 
 
+def mask_url_credentials(url: str) -> str:
+    """`https://user:pw@host/x` → `https://***@host/x`: credentials in a URL are never shown back."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
 def public_value(spec: SettingSpec, value: SettingValue) -> SettingValue | None:
-    """What may be shown to anyone: secrets are never returned, only whether they are set."""
+    """What may be shown to anyone: secrets are never returned, only whether they are set; a URL's
+    credentials are masked."""
     if spec.secret:
         return None
+    if spec.type == "url" and isinstance(value, str):
+        return mask_url_credentials(value)
     return value

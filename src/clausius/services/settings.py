@@ -123,7 +123,7 @@ class SettingsService:
         interface = current_interface.get()
         self._refuse_agents(key, interface)
         value = coerce(spec, raw)
-        shown = "(secret)" if spec.secret else json.dumps(value)
+        shown = "(secret)" if spec.secret else json.dumps(public_value(spec, value))  # the audit log is shown too
 
         def write(conn: sqlite3.Connection) -> None:
             config_repo.upsert_setting(conn, key, value)
