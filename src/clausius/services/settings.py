@@ -10,6 +10,7 @@ server runs) are picked up by `watch_external_changes` within about a second.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import sqlite3
@@ -19,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from clausius.core.secret_hash import hash_secret, is_hashed, verify_secret
 from clausius.core.settings_registry import (
     PERSON_ONLY,
     REGISTRY,
@@ -60,6 +62,7 @@ class SettingsService:
         self._overrides: dict[str, SettingValue] = {}
         self._listeners: list[Callable[[str], None]] = []
         self._generation = 0  # bumped by every local write; a reload read before one is stale
+        self._verified: set[tuple[str, bytes]] = set()
         self.reload_sync()
 
     # -- reading (never blocks) -------------------------------------------------------------------
@@ -123,6 +126,8 @@ class SettingsService:
         interface = current_interface.get()
         self._refuse_agents(key, interface)
         value = coerce(spec, raw)
+        if spec.secret and isinstance(value, str) and value:
+            value = hash_secret(value)  # only ever compared: never stored as typed
         shown = "(secret)" if spec.secret else json.dumps(public_value(spec, value))  # the audit log is shown too
 
         def write(conn: sqlite3.Connection) -> None:
@@ -179,7 +184,34 @@ class SettingsService:
         return values
 
     def _read_stored(self) -> dict[str, SettingValue]:
-        return self._load(self._db.read_sync(config_repo.load_settings))
+        values = self._load(self._db.read_sync(config_repo.load_settings))
+        plain = {
+            k: v for k, v in values.items() if REGISTRY[k].secret and isinstance(v, str) and v and not is_hashed(v)
+        }
+        if plain:  # written by an older clausius or the v3 import: hash it in place, once
+            hashed: dict[str, SettingValue] = {k: hash_secret(str(v)) for k, v in plain.items()}
+
+            def store(conn: sqlite3.Connection) -> None:
+                for key, value in hashed.items():
+                    config_repo.upsert_setting(conn, key, value)
+
+            self._db.write_sync(store)
+            log.warning("stored %s as a hash instead of plain text", ", ".join(sorted(hashed)))
+            values.update(hashed)
+        return values
+
+    def verify_secret(self, key: str, candidate: str) -> bool:
+        """Whether `candidate` is the secret setting's value (constant time; False when unset)."""
+        stored = self.get(key)
+        if not get_spec(key).secret or not isinstance(stored, str) or not stored:
+            return False
+        cache_key = (stored, hashlib.sha256(candidate.encode("utf-8")).digest())
+        if cache_key in self._verified:
+            return True
+        ok = verify_secret(candidate, stored)
+        if ok:
+            self._verified = {cache_key}  # one accepted token is remembered; a changed setting forgets it
+        return ok
 
     def reload_sync(self) -> None:
         self._replace(self._read_stored())
