@@ -7,7 +7,6 @@ import time
 import click
 
 from clausius.cli.common import build, console, json_option, ok, print_json, print_table, run
-from clausius.core.validation import STORE_INT_MAX
 from clausius.services.history import CleanupResult, HistoryJob, HistoryPage, HistoryQuery
 
 
@@ -56,13 +55,11 @@ def page_footer(page: HistoryPage) -> str:
 @click.option("--partition", help="Only this partition.")
 @click.option("--account", help="Only this Slurm account.")
 @click.option("--search", help="Text in the job name (case-insensitive), or an exact job id.")
-@click.option(
-    "--days", type=click.IntRange(1, STORE_INT_MAX), help="Only jobs submitted or ended within the last N days."
-)
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True, help="Jobs per page (1..500).")
+@click.option("--days", type=int, help="Only jobs submitted or ended within the last N days.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Jobs per page (1..500).")
 @click.option(
     "--offset",
-    type=click.IntRange(0, STORE_INT_MAX),
+    type=int,
     default=0,
     show_default=True,
     help="Skip this many matching jobs.",
@@ -166,7 +163,7 @@ def _describe_cleanup(result: CleanupResult) -> str:
 @click.option(
     "--older-than",
     "older_than",
-    type=click.IntRange(1, STORE_INT_MAX),
+    type=int,
     required=True,
     help="Days since the job ended (>= 1).",
 )
