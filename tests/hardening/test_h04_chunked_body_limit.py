@@ -42,12 +42,14 @@ def _raw_chunked_put(live: LiveServer, path: str, total: int) -> tuple[int, byte
     ).encode()
     with socket.create_connection(("127.0.0.1", live.port), timeout=30) as sock:
         sock.sendall(head)
+        sent_all = True
         try:
             for chunk in _chunks(total):
                 sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
             sock.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the server stopped reading: what we want
+            sent_all = False  # the server stopped reading and closed: what we want
+        assert sent_all or total > MAX_BODY_BYTES, "the server hung up on a body within the limit"
         reply = read_reply(sock)
     status = int(reply.split(b" ", 2)[1]) if reply.startswith(b"HTTP/1.1") else 0
     return status, reply
