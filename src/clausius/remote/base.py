@@ -35,6 +35,7 @@ class DirEntry:
     is_dir: bool
     size: int
     mtime: float
+    is_link: bool = False  # the entry itself is a symbolic link (its target may lie anywhere)
 
 
 @dataclass

@@ -107,10 +107,16 @@ class LocalTransport:
             entries = []
             with os.scandir(path) as it:
                 for entry in it:
-                    st = entry.stat(follow_symlinks=True) if not entry.is_symlink() else entry.stat()
+                    # Like SFTP's readdir: a link is described as itself (a dangling one must not fail the listing).
+                    st = entry.stat(follow_symlinks=False)
                     entries.append(
                         DirEntry(
-                            name=entry.name, path=entry.path, is_dir=entry.is_dir(), size=st.st_size, mtime=st.st_mtime
+                            name=entry.name,
+                            path=entry.path,
+                            is_dir=entry.is_dir(follow_symlinks=False),
+                            size=st.st_size,
+                            mtime=st.st_mtime,
+                            is_link=entry.is_symlink(),
                         )
                     )
             return sorted(entries, key=lambda e: (not e.is_dir, e.name.lower()))

@@ -336,7 +336,7 @@ class SshTransport:
                 filename = str(name.filename)
                 if filename in (".", ".."):
                     continue
-                attrs = name.attrs
+                attrs = name.attrs  # as lstat has them: a link is reported as a link, not as its target
                 entries.append(
                     DirEntry(
                         name=filename,
@@ -344,6 +344,7 @@ class SshTransport:
                         is_dir=stat_module.S_ISDIR(attrs.permissions or 0),
                         size=attrs.size or 0,
                         mtime=float(attrs.mtime or 0),
+                        is_link=stat_module.S_ISLNK(attrs.permissions or 0),
                     )
                 )
             return sorted(entries, key=lambda e: (not e.is_dir, e.name.lower()))

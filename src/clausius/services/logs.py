@@ -3,7 +3,11 @@
 Where a job writes comes from Slurm (`scontrol show job`: StdOut/StdErr), remembered in
 the job's row. Only those files and their siblings named after the job can be read:
 `read_log` accepts a path only if `list_log_files` lists it for that job, so no caller
-can use it to read anything else on the cluster. Every remote call has a deadline and
+can use it to read anything else on the cluster. Names are not enough: every file's real
+path is resolved on the cluster (in the same SFTP batch as its stat) and must lie inside
+the job's own directories (the real directories of its logs, and its working directory),
+so a link named after the job that leads to `~/.ssh/id_ed25519` is listed as refused and
+never read. Reads then go to the resolved path. Every remote call has a deadline and
 every read is bounded (at most 1 MiB).
 """
 
@@ -20,6 +24,7 @@ from pydantic import BaseModel, Field
 from clausius.core.crash import assess, classify
 from clausius.core.job_record import JobRow
 from clausius.core.job_states import is_terminal
+from clausius.core.paths import PathNotAllowed, confine
 from clausius.core.processes import parse_process_job_id
 from clausius.core.progress import progress
 from clausius.errors import InvalidInput, NotFound
@@ -60,6 +65,12 @@ class LogFile(BaseModel):
     size: int | None = Field(description="Size in bytes; null when the file does not exist.")
     modified: float | None = Field(description="Last modification (UTC epoch seconds); null when it does not exist.")
     exists: bool = Field(description="False for a log the job has not created yet (e.g. still pending) or deleted.")
+    is_link: bool = Field(default=False, description="The name is a symbolic link; its target is what is read.")
+    refused: str | None = Field(
+        default=None,
+        description="Why this file is not read: it leads outside the job's own directories (a symbolic link). "
+        "Null for a file that can be read.",
+    )
 
 
 class LogFiles(BaseModel):
@@ -104,6 +115,7 @@ class _Located:
     transport: Transport
     files: list[LogFile]
     note: str | None
+    real_paths: dict[str, str]  # listed path → where it really is on the cluster (what is read)
 
 
 def seconds(settings: SettingsService) -> float:
@@ -203,7 +215,8 @@ class LogService:
         start = max(0, end - tail_bytes)
         data = b""
         if end > start:
-            data = await located.transport.read(chosen.path, start, end - start, timeout=seconds(self._settings))
+            real = located.real_paths[chosen.path]  # the checked target, not the name (which may be re-pointed)
+            data = await located.transport.read(real, start, end - start, timeout=seconds(self._settings))
         end = start + len(data)  # a file truncated since the stat gives less
         cut = data.find(b"\n") if start > 0 else -1
         if -1 < cut < len(data) - 1:  # drop the partial first line, unless nothing would be left
@@ -245,6 +258,8 @@ class LogService:
                 raise NotFound(f"no log file is known for job {job_id}", hint=located.note)
         if not match.exists:
             raise NotFound(f"{match.path} does not exist (yet)", hint=located.note)
+        if match.refused:
+            raise PathNotAllowed(match.refused, hint="clausius reads only files inside the job's own directories")
         return match
 
     async def _locate(self, cluster: str, job_id: str) -> _Located:
@@ -268,76 +283,122 @@ class LogService:
                 paths = {job_id: found[job_id]}
                 std_out, std_err = found[job_id][0] or None, found[job_id][1] or None
                 await self._db.write(lambda c: jobs_repo.set_paths(c, cluster, paths))
-        files, note = await self._files(transport, row, job_id, std_out, std_err, timeout)
+        files, real_paths, note = await _files(transport, row, job_id, std_out, std_err, timeout)
         if row.state == "PENDING" and not any(f.exists for f in files):
             note = "; ".join(n for n in ("the job is pending: it has not written its logs yet", note) if n)
-        return _Located(row=row, transport=transport, files=files, note=note)
+        return _Located(row=row, transport=transport, files=files, note=note, real_paths=real_paths)
 
-    async def _files(
-        self,
-        transport: Transport,
-        row: JobRow,
-        job_id: str,
-        std_out: str | None,
-        std_err: str | None,
-        timeout: float,
-    ) -> tuple[list[LogFile], str | None]:
-        if not (std_out or std_err):
-            return [], (
-                "Slurm no longer reports where this job wrote its logs (it forgets finished jobs after "
-                "a few minutes, and clausius had not asked before)"
-            )
-        notes: list[str] = []
-        out, err = _usable(std_out), _usable(std_err)
-        for given, usable in ((std_out, out), (std_err, err)):
-            if given and usable is None:
-                notes.append(f"not a usable path (relative or with '..'): {given!r}")
-        wanted: dict[str, Role] = {}
-        if out:
-            wanted[out] = "stdout"
-        if err:
-            wanted[err] = "stdout+stderr" if err == out else "stderr"
-        discarded = [p for p in wanted if p.startswith("/dev/")]
-        for p in discarded:
-            notes.append(f"{wanted.pop(p)} goes to {p}")
-        folders = sorted({posixpath.dirname(p) for p in wanted})
-        stats, listings = await asyncio.gather(
-            asyncio.gather(*(_stat(transport, p, timeout) for p in wanted)),
-            asyncio.gather(*(_listdir(transport, d, timeout) for d in folders)),
+
+async def _files(
+    transport: Transport,
+    row: JobRow,
+    job_id: str,
+    std_out: str | None,
+    std_err: str | None,
+    timeout: float,
+) -> tuple[list[LogFile], dict[str, str], str | None]:
+    """The job's log files, each with its real path and whether the confinement rule lets it be read.
+
+    One SFTP batch stats and resolves the stdout/stderr files, lists and resolves their directories
+    and resolves the working directory; a second one resolves and stats siblings that are links.
+    """
+    if not (std_out or std_err):
+        return (
+            [],
+            {},
+            "Slurm no longer reports where this job wrote its logs (it forgets finished jobs after "
+            "a few minutes, and clausius had not asked before)",
         )
-        files = [
-            LogFile(
-                path=p,
-                role=role,
-                size=st.size if st else None,
-                modified=st.mtime if st else None,
-                exists=st is not None,
-            )
-            for (p, role), st in zip(wanted.items(), stats, strict=True)
+    notes: list[str] = []
+    out, err = _usable(std_out), _usable(std_err)
+    for given, usable in ((std_out, out), (std_err, err)):
+        if given and usable is None:
+            notes.append(f"not a usable path (relative or with '..'): {given!r}")
+    wanted: dict[str, Role] = {}
+    if out:
+        wanted[out] = "stdout"
+    if err:
+        wanted[err] = "stdout+stderr" if err == out else "stderr"
+    discarded = [p for p in wanted if p.startswith("/dev/")]
+    for p in discarded:
+        notes.append(f"{wanted.pop(p)} goes to {p}")
+    folders = sorted({posixpath.dirname(p) for p in wanted})
+    work_dir = _usable(row.work_dir)
+    stats, wanted_real, listings, folders_real, work_real = await asyncio.gather(
+        asyncio.gather(*(_stat(transport, p, timeout) for p in wanted)),
+        asyncio.gather(*(_real(transport, p, timeout) for p in wanted)),
+        asyncio.gather(*(_listdir(transport, d, timeout) for d in folders)),
+        asyncio.gather(*(_real(transport, d, timeout) for d in folders)),
+        _real(transport, work_dir, timeout) if work_dir else _nothing(),
+    )
+    roots = sorted({r for r in (*folders_real, work_real) if r})
+    real_paths: dict[str, str] = {}
+    files: list[LogFile] = []
+    for (p, role), st, real in zip(wanted.items(), stats, wanted_real, strict=True):
+        if real is not None:
+            real_paths[p] = real
+        files.append(_log_file(p, role, st, real, roots, is_link=real is not None and real != p))
+    pattern = _id_pattern(row, job_id)
+    oldest = (row.submit_time - SIBLING_AGE_MARGIN_SEC) if row.submit_time else None
+    others: list[tuple[DirEntry, str | None]] = []  # with the real directory it was listed in
+    for folder, listing, folder_real in zip(folders, listings, folders_real, strict=True):
+        if isinstance(listing, str):
+            notes.append(f"could not list {folder}: {listing}")
+            continue
+        others += [
+            (e, folder_real)
+            for e in listing
+            if not e.is_dir
+            and e.path not in wanted
+            and pattern.search(e.name)
+            and (oldest is None or e.mtime >= oldest)
+            and _usable(e.path) == e.path
         ]
-        pattern = _id_pattern(row, job_id)
-        oldest = (row.submit_time - SIBLING_AGE_MARGIN_SEC) if row.submit_time else None
-        others: list[DirEntry] = []
-        for folder, listing in zip(folders, listings, strict=True):
-            if isinstance(listing, str):
-                notes.append(f"could not list {folder}: {listing}")
-                continue
-            others += [
-                e
-                for e in listing
-                if not e.is_dir
-                and e.path not in wanted
-                and pattern.search(e.name)
-                and (oldest is None or e.mtime >= oldest)
-                and _usable(e.path) == e.path
-            ]
-        if len(others) > MAX_SIBLINGS:
-            notes.append(f"{len(others) - MAX_SIBLINGS} more files named after the job were left out")
-        files += [
-            LogFile(path=e.path, role="other", size=e.size, modified=e.mtime, exists=True)
-            for e in sorted(others, key=lambda e: e.path)[:MAX_SIBLINGS]
-        ]
-        return files, "; ".join(notes) or None
+    if len(others) > MAX_SIBLINGS:
+        notes.append(f"{len(others) - MAX_SIBLINGS} more files named after the job were left out")
+    others = sorted(others, key=lambda pair: pair[0].path)[:MAX_SIBLINGS]
+    links = [e for e, _ in others if e.is_link]
+    link_stats, link_reals = await asyncio.gather(
+        asyncio.gather(*(_stat(transport, e.path, timeout) for e in links)),
+        asyncio.gather(*(_real(transport, e.path, timeout) for e in links)),
+    )
+    followed = {e.path: (st, real) for e, st, real in zip(links, link_stats, link_reals, strict=True)}
+    for entry, folder_real in others:
+        if entry.path in followed:
+            st, real = followed[entry.path]
+            if st is None and real is not None:
+                continue  # a link to a directory
+        else:
+            st = FileStat(path=entry.path, size=entry.size, mtime=entry.mtime, is_dir=False)
+            real = posixpath.join(folder_real, entry.name) if folder_real else None
+        if real is not None:
+            real_paths[entry.path] = real
+        files.append(_log_file(entry.path, "other", st, real, roots, is_link=entry.is_link))
+    refused = sum(1 for f in files if f.refused)
+    if refused:
+        notes.append(f"{refused} file(s) lead outside the job's directories and are not read")
+    return files, real_paths, "; ".join(notes) or None
+
+
+def _log_file(
+    path: str, role: Role, st: FileStat | None, real: str | None, roots: list[str], *, is_link: bool
+) -> LogFile:
+    """One listed file; an existing file is refused unless its real path is inside the job's directories."""
+    refused = None
+    if st is not None:
+        try:
+            confine(real or "", roots)
+        except PathNotAllowed:
+            refused = f"{path} leads outside the job's own directories ({', '.join(roots) or 'none resolved'})"
+    return LogFile(
+        path=path,
+        role=role,
+        size=st.size if st else None,
+        modified=st.mtime if st else None,
+        exists=st is not None,
+        is_link=is_link,
+        refused=refused,
+    )
 
 
 async def _ask_slurm(transport: Transport, cluster: str, job_id: str, utc_offset: int, timeout: float) -> JobRow | None:
@@ -374,6 +435,18 @@ async def _stat(transport: Transport, path: str, timeout: float) -> FileStat | N
     except RemoteFileError:
         return None  # not created yet, or deleted
     return None if st.is_dir else st
+
+
+async def _real(transport: Transport, path: str, timeout: float) -> str | None:
+    """Where `path` really is (links resolved on the cluster); None when it does not exist."""
+    try:
+        return await transport.realpath(path, timeout=timeout)
+    except RemoteFileError:
+        return None
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _listdir(transport: Transport, folder: str, timeout: float) -> list[DirEntry] | str:
