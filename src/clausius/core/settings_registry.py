@@ -358,6 +358,21 @@ def mask_url_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
+def keep_masked_credentials(new: str, stored: str) -> str:
+    """A URL saved back as it was shown (`https://***@host/x`) keeps the stored credentials for that host.
+
+    Without this, editing another part of a form that shows the masked URL would replace the real
+    credentials with `***`. A URL for another host, or with new credentials, is taken as typed.
+    """
+    parts = urlsplit(new)
+    if not parts.netloc.startswith("***@"):
+        return new
+    old = urlsplit(stored)
+    if "@" not in old.netloc or old.netloc.rsplit("@", 1)[1] != parts.netloc.removeprefix("***@"):
+        return new
+    return urlunsplit(parts._replace(netloc=old.netloc))
+
+
 def public_value(spec: SettingSpec, value: SettingValue) -> SettingValue | None:
     """What may be shown to anyone: secrets are never returned, only whether they are set; a URL's
     credentials are masked."""

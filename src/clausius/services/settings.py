@@ -29,6 +29,7 @@ from clausius.core.settings_registry import (
     SettingValue,
     coerce,
     get_spec,
+    keep_masked_credentials,
     public_value,
 )
 from clausius.errors import ClausiusError, NotAllowed
@@ -126,6 +127,9 @@ class SettingsService:
         interface = current_interface.get()
         self._refuse_agents(key, interface)
         value = coerce(spec, raw)
+        stored = self.get(key)
+        if spec.type == "url" and isinstance(value, str) and isinstance(stored, str):
+            value = keep_masked_credentials(value, stored)
         if spec.secret and isinstance(value, str) and value:
             value = hash_secret(value)  # only ever compared: never stored as typed
         shown = "(secret)" if spec.secret else json.dumps(public_value(spec, value))  # the audit log is shown too
