@@ -49,3 +49,24 @@ def test_a_plain_text_token_from_an_older_version_is_hashed_at_start(tmp_path: P
             conn.execute("SELECT value_json FROM app_settings WHERE key='sdk_ingest_token'").fetchone()[0]
         )
     assert stored.startswith("pbkdf2-sha256$") and TOKEN not in stored
+
+
+def test_the_migrated_plain_text_leaves_no_trace_in_the_files(tmp_path: Path) -> None:
+    """After the hash replaces it, the old bytes are gone from the database file and its WAL, while serving."""
+    boot = _boot(tmp_path)
+    Services.open(boot).close()
+    conn = sqlite3.connect(boot.db_path)
+    with conn:
+        conn.execute("PRAGMA secure_delete = OFF")  # as an older clausius wrote it
+        conn.execute(
+            "INSERT INTO app_settings (key, value_json, updated_at) VALUES ('sdk_ingest_token', ?, 0)",
+            (json.dumps(TOKEN),),
+        )
+    conn.close()  # the last connection: its WAL is copied into the database file
+    assert TOKEN.encode() in boot.db_path.read_bytes()
+    services = Services.open(boot)
+    try:
+        on_disk = b"".join(p.read_bytes() for p in boot.data_dir.rglob("history.db*"))
+        assert TOKEN.encode() not in on_disk  # checked while the service holds the database open
+    finally:
+        services.close()

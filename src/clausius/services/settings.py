@@ -200,7 +200,11 @@ class SettingsService:
                     config_repo.upsert_setting(conn, key, value)
 
             self._db.write_sync(store)
-            log.warning("stored %s as a hash instead of plain text", ", ".join(sorted(hashed)))
+            self._db.flush_wal_sync()
+            log.warning(
+                "stored %s as a hash instead of plain text (backups made before keep the old value)",
+                ", ".join(sorted(hashed)),
+            )
             values.update(hashed)
         return values
 

@@ -45,6 +45,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Deleted or replaced content is zeroed where that costs no extra I/O, so a replaced secret
+        # does not linger in a page's free space.
+        conn.execute("PRAGMA secure_delete = FAST")
     return conn
 
 
@@ -98,10 +101,13 @@ class Database:
                 item = self._queue.get()
                 if item is _STOP:
                     return
-                fn, future = item
+                fn, future, transaction = item
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
+                    if not transaction:
+                        future.set_result(fn(conn))
+                        continue
                     conn.execute("BEGIN IMMEDIATE")
                     result = fn(conn)
                     conn.execute("COMMIT")
@@ -114,11 +120,11 @@ class Database:
         finally:
             conn.close()
 
-    def submit_write(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
+    def submit_write(self, fn: Callable[[sqlite3.Connection], T], *, transaction: bool = True) -> Future[T]:
         if self._closed:
             raise StoreError("database is closed")
         future: Future[T] = Future()
-        self._queue.put((fn, future))
+        self._queue.put((fn, future, transaction))
         return future
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -127,6 +133,17 @@ class Database:
 
     def write_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         return self.submit_write(fn).result()
+
+    def flush_wal_sync(self) -> bool:
+        """Copy the WAL into the database file and empty it (after replacing a secret, so its old
+        bytes do not stay in the WAL). False when a reader kept it from finishing; it is retried at
+        the next automatic checkpoint."""
+
+        def checkpoint(conn: sqlite3.Connection) -> bool:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return not busy
+
+        return self.submit_write(checkpoint, transaction=False).result()
 
     # -- readers ----------------------------------------------------------------------------------
 
