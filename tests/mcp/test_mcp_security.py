@@ -46,6 +46,12 @@ def test_mcp_needs_the_bearer_token_when_one_is_configured(protected: LiveServer
         wrong = {**HEADERS, "Authorization": "Bearer not-the-token-at-all-000"}
         assert http.post("/mcp", json=INIT, headers=wrong).status_code == 401
 
+        refused = http.post("/mcp", json=INIT, headers=wrong)
+        # A JSON-RPC error body, so MCP clients show the reason rather than "error response".
+        assert refused.json()["error"] == {"code": -32001, "message": refused.json()["error"]["message"]}
+        assert "access token" in refused.json()["error"]["message"]
+        assert http.get("/mcp", headers={"Accept": "text/event-stream"}).status_code == 401  # not a login redirect
+
     async def scenario() -> int:
         async with mcp_session(f"{protected.url}/mcp", token=TOKEN) as session:
             return len((await session.list_tools()).tools)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import webbrowser
 from datetime import UTC, datetime
@@ -13,9 +14,11 @@ import click
 from clausius.bootstrap import load_bootstrap
 from clausius.cli.common import build, console, endpoint, json_option, ok, print_json, print_table, run, services
 from clausius.core.config_models import ClusterSpec
+from clausius.errors import ConfigError
 from clausius.services.app import Services
 from clausius.store import backups as backup_store
 from clausius.store.lock import DataDirLock
+from clausius.web.sessions import SessionStore
 
 
 def _ask(question: str, default: str = "") -> str:
@@ -113,6 +116,30 @@ def open_browser(print_only: bool) -> None:
         click.echo(link)
 
 
+@click.command("rotate-token")
+def rotate_token() -> None:
+    """Replace the access token: the old one stops working and every browser session ends (a running
+    service follows within a second; the CLI and the stdio MCP relay read the new one themselves)."""
+    from clausius.web.auth import token_path, write_new_token
+    from clausius.web.server import running_service_token_file
+
+    boot = load_bootstrap()
+    if os.environ.get("CLAUSIUS_ACCESS_TOKEN", "").strip():
+        raise ConfigError("the access token comes from CLAUSIUS_ACCESS_TOKEN: change it there and restart the service")
+    path = token_path(boot.data_dir)
+    followed = running_service_token_file(boot.data_dir)
+    if followed is not None and followed != path:
+        raise ConfigError(
+            "the running service takes its access token from its --token-file, not the data directory",
+            hint="write a new token into that file; the service follows it",
+        )
+    write_new_token(path)
+    with services() as svc:
+        ended = asyncio.run(SessionStore(svc.db).revoke_all_stored())
+    ok(f"new access token written to {path} (owner-only); {ended} stored browser session(s) ended")
+    click.echo("Browsers log in again with `clausius open`; agents using the HTTP form need the new token.")
+
+
 @click.command("backup")
 @json_option
 def backup(as_json: bool) -> None:
@@ -203,4 +230,4 @@ def audit(limit: int, as_json: bool) -> None:
     )
 
 
-COMMANDS = [setup, serve, open_browser, backup, list_backups, restore, import_json, audit]
+COMMANDS = [setup, serve, open_browser, rotate_token, backup, list_backups, restore, import_json, audit]

@@ -41,7 +41,7 @@ def mcp(use_stdio: bool, list_tools: bool, groups: str | None, token_file: Path 
     from clausius.mcp.stdio import run_stdio
     from clausius.web.server import read_access_token
 
-    run_stdio(groups, read_access_token(token_file))
+    run_stdio(groups, read_access_token(token_file), lambda: read_access_token(token_file))
 
 
 COMMANDS = [mcp]

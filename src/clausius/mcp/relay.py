@@ -33,12 +33,14 @@ from mcp.types import (
 )
 
 from clausius.services.jobs import MAX_WAIT_SEC
+from clausius.web.security import MCP_UNAUTHORIZED
 
 log = logging.getLogger("clausius.mcp")
 RETRY_SEC = 1.0
 SESSION_GONE = "Session terminated"  # what the SDK's client transport says when the server forgot the session
 
 Locate = Callable[[], str | None]
+Credentials = Callable[[], str | None]  # the access token now (re-read: it may have been rotated)
 
 
 class ServiceGone(Exception):
@@ -48,9 +50,9 @@ class ServiceGone(Exception):
 class Relay:
     """Copies MCP messages between this process's stdio and the service's `/mcp`."""
 
-    def __init__(self, locate: Locate, token: str | None, *, retry_sec: float = RETRY_SEC) -> None:
+    def __init__(self, locate: Locate, credentials: Credentials, *, retry_sec: float = RETRY_SEC) -> None:
         self._locate = locate
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._credentials = credentials
         self._retry_sec = retry_sec
         self._initialize: JSONRPCRequest | None = None  # the client's, replayed on every new session
         self._pending: set[RequestId] = set()  # ids of forwarded requests not answered yet
@@ -97,21 +99,23 @@ class Relay:
 
     async def _session(self, url: str, *, resume: bool) -> None:
         timeout = httpx2.Timeout(30.0, read=float(MAX_WAIT_SEC + 60))  # wait_for_job holds a request open
+        token = self._credentials()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with (
-            httpx2.AsyncClient(headers=self._headers, timeout=timeout) as client,
+            httpx2.AsyncClient(headers=headers, timeout=timeout) as client,
             streamable_http_client(url, http_client=client) as (http_read, http_write),
             anyio.create_task_group() as tasks,
         ):
             if resume and self._initialize is not None:
                 await self._reinitialize(http_read, http_write)
                 log.warning("reconnected to the clausius service at %s", url)
-            tasks.start_soon(self._downstream, http_read)
+            tasks.start_soon(self._downstream, http_read, token)
             async for message in self._from_client:
                 if isinstance(message.message, JSONRPCRequest):
                     self._pending.add(message.message.id)
                 await http_write.send(message)
 
-    async def _downstream(self, http_read: ReadStream[SessionMessage | Exception]) -> None:
+    async def _downstream(self, http_read: ReadStream[SessionMessage | Exception], token: str | None) -> None:
         async for message in http_read:
             if isinstance(message, Exception):
                 log.warning("the service answered with an error: %s", message)
@@ -119,6 +123,13 @@ class Relay:
             reply = message.message
             if isinstance(reply, JSONRPCError) and reply.error.message == SESSION_GONE:
                 raise ServiceGone("it restarted and no longer knows this session")
+            if (
+                isinstance(reply, JSONRPCError)
+                and reply.error.code == MCP_UNAUTHORIZED
+                and self._credentials() != token
+            ):
+                # The token was rotated under us: this request did not run; reconnect with the new one.
+                raise ServiceGone("its access token was changed (`clausius rotate-token`)")
             if isinstance(reply, JSONRPCResponse | JSONRPCError) and reply.id is not None:
                 self._pending.discard(reply.id)
             await self._send_to_client(message)

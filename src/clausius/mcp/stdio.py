@@ -17,6 +17,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -53,7 +54,8 @@ def _mcp_url(info: dict[str, Any], groups: str | None) -> str:
     return str(info["mcp_url"]) + (f"?groups={groups}" if groups else "")
 
 
-def run_stdio(groups: str | None, token: str | None) -> None:
+def run_stdio(groups: str | None, token: str | None, current_token: Callable[[], str | None] | None = None) -> None:
+    """`current_token` re-reads the token for each connection of the relay (it may be rotated meanwhile)."""
     boot = load_bootstrap()
     lock = DataDirLock(boot.data_dir, f"mcp --stdio (pid {os.getpid()})", "stop it or use the running service")
     try:
@@ -76,7 +78,7 @@ def run_stdio(groups: str | None, token: str | None) -> None:
             current = _service_info(boot, 0)
             return _mcp_url(current, groups) if current and current.get("mcp_url") else None
 
-        anyio.run(Relay(locate, token).run)
+        anyio.run(Relay(locate, current_token or (lambda: token)).run)
         return
     from clausius.web.server import bind_socket, write_service_file
 

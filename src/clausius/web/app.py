@@ -21,6 +21,7 @@ from clausius.mcp.server import MCP_PATH, McpEndpoint
 from clausius.services.app import Services
 from clausius.services.interface import current_interface
 from clausius.web import docs, pages
+from clausius.web.auth import follow_token_file
 from clausius.web.routers import board, config, history, jobs, logs, settings, system
 from clausius.web.security import ASGIApp, McpPortGuard, Receive, Scope, SecurityConfig, SecurityMiddleware, Send
 
@@ -100,6 +101,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         current_interface.set("system")  # background work is nobody's request; tasks copy this context
         tasks = [asyncio.ensure_future(factory(services)) for factory in tasks_to_start]
+        tasks.append(asyncio.ensure_future(follow_token_file(security)))
         try:
             async with mcp.running():
                 yield

@@ -9,19 +9,30 @@ A login link carries a *ticket*, not the token: `expiry.nonce.mac` signed with t
 secret, accepted once and only until it expires, so a link left in a terminal's scrollback
 or a browser's history is worthless after use. Anyone holding the server secret (the same
 user) can mint one, which is how `clausius open` logs a browser in without asking the server.
+
+`clausius rotate-token` writes a new token into the file; the server follows the file, so the
+old token stops working within a second and every browser session ends with it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clausius.errors import ConfigError
 from clausius.store.datadir import create_private_file
+
+if TYPE_CHECKING:
+    from clausius.web.security import SecurityConfig
+
+log = logging.getLogger(__name__)
 
 TOKEN_FILE = "access-token"  # noqa: S105 - a file name, not a secret
 MIN_TOKEN_LENGTH = 16
@@ -50,6 +61,59 @@ def load_or_create_token(data_dir: Path) -> str:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         create_private_file(path, (secrets.token_urlsafe(32) + "\n").encode())
     return _read_token(path)
+
+
+def write_new_token(path: Path) -> None:
+    """Replace the token file at once (never a moment with a partial or world-readable file)."""
+    fresh = path.with_name(path.name + ".new")
+    fresh.unlink(missing_ok=True)
+    create_private_file(fresh, (secrets.token_urlsafe(32) + "\n").encode())
+    fresh.replace(path)
+
+
+def token_source(data_dir: Path, token_file: Path | None) -> Path | None:
+    """The file the server's token comes from (what it follows), None when it comes from the environment."""
+    if token_file is not None:
+        return token_file
+    if os.environ.get("CLAUSIUS_ACCESS_TOKEN", "").strip():
+        return None
+    return token_path(data_dir)
+
+
+def _file_signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+async def follow_token_file(security: SecurityConfig, interval: float = 1.0) -> None:
+    """Take up a changed token file while serving: the old token stops working, every session ends.
+
+    A file that disappears or becomes unreadable locks everyone out (fails closed) until it is fixed,
+    rather than leaving the old token working.
+    """
+    path = security.token_file
+    if path is None or security.access_token is None:
+        return
+    last = await asyncio.to_thread(_file_signature, path)
+    while True:
+        await asyncio.sleep(interval)
+        now = await asyncio.to_thread(_file_signature, path)
+        if now == last:
+            continue
+        last = now
+        try:
+            token = await asyncio.to_thread(_read_token, path)
+        except ConfigError as exc:
+            log.error("%s: every request is refused until the token file is fixed", exc.message)
+            token = secrets.token_urlsafe(32)  # nobody knows it
+        if token == security.access_token:
+            continue
+        security.access_token = token
+        ended = await security.sessions.revoke_all()
+        log.warning("the access token changed: the old one no longer works; %d browser session(s) ended", ended)
 
 
 def resolve_token(data_dir: Path, token_file: Path | None, *, create: bool) -> str | None:

@@ -44,6 +44,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "clausius_session"
 CSRF_HEADER = b"x-csrf-token"
+MCP_UNAUTHORIZED = -32001  # JSON-RPC server-defined error: the access token is missing or wrong
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 OPEN_PATHS = frozenset({"/login", "/api/login", "/api/health", "/favicon.ico"})
 MCP_PATH = "/mcp"
@@ -96,6 +97,7 @@ class SecurityConfig:
     secret: bytes
     allowed_hosts: frozenset[str]
     access_token: str | None = None
+    token_file: Path | None = None  # followed while serving (rotation); None: the token cannot change
     sessions: SessionStore = field(default_factory=SessionStore)
     tickets: TicketBook = field(init=False)
     _csrf: str = field(init=False, default="")
@@ -275,13 +277,14 @@ class SecurityMiddleware:
             await send({"type": "websocket.close", "code": 1008})
             return
         path: str = scope.get("path", "")
-        if status == 401 and not path.startswith("/api/") and scope.get("method") == "GET":
+        mcp = path == MCP_PATH or path.startswith(MCP_PATH + "/")
+        if status == 401 and not path.startswith("/api/") and not mcp and scope.get("method") == "GET":
             await send(
                 {"type": "http.response.start", "status": 303, "headers": [(b"location", b"/login"), *SECURITY_HEADERS]}
             )
             await send({"type": "http.response.body", "body": b""})
             return
-        body = json.dumps({"error": message}).encode()
+        body = json.dumps(_mcp_error(status, message) if mcp else {"error": message}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -294,6 +297,12 @@ class SecurityMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _mcp_error(status: int, message: str) -> dict[str, Any]:
+    """A refusal on /mcp as a JSON-RPC error, so MCP clients show our message (not "error response")."""
+    code = MCP_UNAUTHORIZED if status == 401 else -32600  # -32600: invalid request
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
 
 
 class McpPortGuard:

@@ -18,7 +18,7 @@ from clausius.services.app import Services
 from clausius.store.datadir import use_private_umask
 from clausius.store.lock import DataDirLock
 from clausius.web.app import create_app
-from clausius.web.auth import mint_ticket, resolve_token
+from clausius.web.auth import mint_ticket, resolve_token, token_source
 from clausius.web.security import SecurityConfig, allowed_hosts_for, is_loopback, load_or_create_secret
 
 log = logging.getLogger("clausius")
@@ -30,7 +30,7 @@ def read_access_token(token_file: Path | None, data_dir: Path | None = None) -> 
     return resolve_token(data_dir if data_dir is not None else load_bootstrap().data_dir, token_file, create=False)
 
 
-def build_security(data_dir: Path, host: str, token: str | None) -> SecurityConfig:
+def build_security(data_dir: Path, host: str, token: str | None, token_file: Path | None = None) -> SecurityConfig:
     """`token` None means no authentication at all: only for an explicit --no-auth on loopback."""
     if not is_loopback(host) and token is None:
         raise ConfigError(
@@ -41,7 +41,10 @@ def build_security(data_dir: Path, host: str, token: str | None) -> SecurityConf
     if host in ("0.0.0.0", "::"):  # noqa: S104 - compared, not bound
         extra.append(socket.gethostname())  # this machine's own name is not an attacker's DNS name
     return SecurityConfig(
-        secret=load_or_create_secret(data_dir), allowed_hosts=allowed_hosts_for(host, extra), access_token=token
+        secret=load_or_create_secret(data_dir),
+        allowed_hosts=allowed_hosts_for(host, extra),
+        access_token=token,
+        token_file=token_file if token is not None else None,
     )
 
 
@@ -59,6 +62,11 @@ def bind_socket(host: str, port: int, what: str, hint: str) -> socket.socket:
     return sock
 
 
+def _reachable(host: str) -> str:
+    """The address clients on this machine use: a wildcard bind is reached (and allowed) as 127.0.0.1."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
+
+
 def _url(host: str, port: int) -> str:
     return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
 
@@ -71,6 +79,16 @@ def write_service_file(data_dir: Path, info: dict[str, object]) -> Path:
     tmp.write_text(json.dumps(info), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def running_service_token_file(data_dir: Path) -> Path | None:
+    """The token file the service running on `data_dir` follows (None: none runs, or it has no file)."""
+    try:
+        info = json.loads((data_dir / SERVICE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    followed = info.get("token_file") if isinstance(info, dict) else None
+    return Path(followed) if isinstance(followed, str) else None
 
 
 def login_link(data_dir: Path) -> str:
@@ -94,9 +112,8 @@ def _announce_access(security: SecurityConfig, host: str, port: int) -> None:
     if security.access_token is None:
         log.warning("access token turned off (--no-auth): every user who can reach %s can act as you", _url(host, port))
         return
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
     print(
-        f"Open {_url(shown, port)}/login?ticket={mint_ticket(security.secret)} to log in "
+        f"Open {_url(_reachable(host), port)}/login?ticket={mint_ticket(security.secret)} to log in "
         "(valid once, for 15 minutes; later: `clausius open`)",
         flush=True,
     )
@@ -124,7 +141,8 @@ def run_server(
         raise ConfigError("--no-auth and --token-file contradict each other: pick one")
     use_private_umask()
     token = None if no_auth else resolve_token(boot.data_dir, token_file, create=True)
-    security = build_security(boot.data_dir, host, token)
+    followed = None if no_auth else token_source(boot.data_dir, token_file)
+    security = build_security(boot.data_dir, host, token, followed)
     logging.getLogger("asyncssh").setLevel(logging.WARNING)  # it logs every channel, command line included
     logging.getLogger("mcp").setLevel(logging.WARNING)  # one INFO line per MCP session otherwise
     with DataDirLock(boot.data_dir, "serve", "only one server may use a data directory"):
@@ -138,9 +156,10 @@ def run_server(
             boot.data_dir,
             {
                 "pid": os.getpid(),
-                "url": _url(host, port),
-                "mcp_url": _url(host, mcp_port or port) + MCP_PATH,
+                "url": _url(_reachable(host), port),
+                "mcp_url": _url(_reachable(host), mcp_port or port) + MCP_PATH,
                 "token_required": token is not None,
+                "token_file": str(followed) if followed else None,
             },
         )
         try:

@@ -73,6 +73,12 @@ class SessionStore:
         if self._db is not None:
             await self._db.write(lambda c: c.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash,)))
 
+    async def revoke_all_stored(self) -> int:
+        """End every stored session (from another process: the CLI, with or without a running server)."""
+        assert self._db is not None
+        cursor = await self._db.write(lambda c: c.execute("DELETE FROM web_sessions"))
+        return int(cursor.rowcount)
+
     async def revoke_all(self) -> int:
         count = len(self._expires)
         self._expires.clear()
