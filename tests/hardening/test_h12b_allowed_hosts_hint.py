@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -33,6 +36,16 @@ def test_serving_on_all_interfaces_names_the_hosts_it_answers_to(tmp_path: Path)
             headers={"Host": f"{own_name}:{port}", "Authorization": f"Bearer {token}"},
         )
         assert answered.status_code == 200, "the machine's own name is accepted on a wildcard bind"
+        link = subprocess.run(
+            [sys.executable, "-m", "clausius", "open", "--print-only"],
+            env={**os.environ, "CLAUSIUS_DATA_DIR": str(tmp_path / "data")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        assert link.startswith(f"http://127.0.0.1:{port}/login?ticket=")  # not 0.0.0.0, which no Host check allows
+        assert httpx.get(link).status_code == 200
         time.sleep(0.3)
     finally:
         proc.terminate()
