@@ -367,6 +367,8 @@ COMMANDS = [
     update_cluster,
     list_clusters,
     remove_cluster,
+    ping,
+    trust_host_key,
     add_team_member,
     list_team,
     remove_team_member,
