@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run demo test install system-deps vendor test-deps lab lint typecheck pytest lock clean
+.PHONY: run demo test install system-deps vendor test-deps lab lint typecheck pytest reference lock clean
 
 run: install
 	$(BIN)/clausius setup --non-interactive
@@ -54,6 +54,10 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# docs/reference.md is generated from the code (a test checks it is current).
+reference: install
+	$(BIN)/python -m clausius.reference > docs/reference.md
 
 # Re-resolve the newest versions allowed by pyproject.toml and pin them.
 lock:
