@@ -1,9 +1,11 @@
-"""Latency of the configuration API on a real server: p50/p99 per endpoint, printed as a table.
+"""Latency of the configuration API on a real server: p50/p99 per endpoint, printed as tables.
 
     .venv/bin/python bench/api_latency.py [--requests 500] [--concurrency 20]
 
 Starts `clausius serve` in its own process on a free loopback port with a scratch data
-directory, registers a few clusters, then measures reads and writes.
+directory, registers a few clusters, then measures reads and writes under concurrency, and
+one request at a time on a kept-alive connection against a fresh connection per request (the
+two must be close: a gap of ~40 ms is Nagle's algorithm meeting the delayed ACK).
 """
 
 from __future__ import annotations
@@ -34,10 +36,23 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _measure(url: str, csrf: str, method: str, path: str, body: object, n: int, conc: int) -> list[float]:
+def _sequential(url: str, headers: dict[str, str], path: str, n: int, *, keep_alive: bool) -> list[float]:
+    timings: list[float] = []
+    limits = httpx.Limits(max_keepalive_connections=1 if keep_alive else 0)
+    with httpx.Client(base_url=url, headers=headers, timeout=30, limits=limits) as http:
+        http.get(path).raise_for_status()  # the first connection is opened outside the timings
+        for _ in range(n):
+            start = time.perf_counter()
+            http.get(path).raise_for_status()
+            timings.append((time.perf_counter() - start) * 1000)
+    return sorted(timings)
+
+
+async def _measure(
+    url: str, headers: dict[str, str], method: str, path: str, body: object, n: int, conc: int
+) -> list[float]:
     sem = asyncio.Semaphore(conc)
     timings: list[float] = []
-    headers = {"X-CSRF-Token": csrf}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
 
         async def one(i: int) -> None:
@@ -75,7 +90,8 @@ def main() -> None:
         )
         url = f"http://127.0.0.1:{boot.port}"
         try:
-            csrf = _wait_for_session(url)
+            token = _wait_for_token(url, boot.data_dir)
+            headers = {"Authorization": f"Bearer {token}"}  # a bearer request needs no CSRF token
             cases = [
                 ("GET", "/api/clusters", None),
                 ("GET", "/api/settings", None),
@@ -87,7 +103,7 @@ def main() -> None:
                 table.add_column(column, justify="right" if column != "endpoint" else "left")
             for method, path, body in cases:
                 start = time.perf_counter()
-                timings = asyncio.run(_measure(url, csrf, method, path, body, args.requests, args.concurrency))
+                timings = asyncio.run(_measure(url, headers, method, path, body, args.requests, args.concurrency))
                 elapsed = time.perf_counter() - start
                 timings.sort()
                 p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
@@ -98,17 +114,30 @@ def main() -> None:
                     f"{timings[-1]:.1f}",
                     f"{args.requests / elapsed:.0f}",
                 )
+            reuse = Table(title=f"one request at a time, {args.requests} each: kept-alive vs fresh connection")
+            for column in ("endpoint", "connection", "p50 ms", "p99 ms"):
+                reuse.add_column(column, justify="left" if column in ("endpoint", "connection") else "right")
+            for path in ("/api/health", "/api/clusters"):
+                for keep_alive in (True, False):
+                    timings = _sequential(url, headers, path, args.requests, keep_alive=keep_alive)
+                    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+                    shown = "kept alive" if keep_alive else "fresh"
+                    reuse.add_row(f"GET {path}", shown, f"{statistics.median(timings):.2f}", f"{p99:.2f}")
         finally:
             server.terminate()
             server.wait(timeout=30)
-        Console(width=120).print(table)
+        console = Console(width=120)
+        console.print(table)
+        console.print(reuse)
 
 
-def _wait_for_session(url: str) -> str:
+def _wait_for_token(url: str, data_dir: Path) -> str:
+    """The access token, once the server answers (it writes the token at first start)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            return str(httpx.get(f"{url}/api/session", timeout=1).json()["csrf_token"])
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                return (data_dir / "access-token").read_text().strip()
         except httpx.TransportError:
             time.sleep(0.1)
     raise SystemExit(f"server at {url} did not start")
