@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
+from clausius.bootstrap import load_bootstrap
 from clausius.cli.common import console, json_option, ok, print_json, print_table, run
+from clausius.cli.service_client import get_json, running_service
+from clausius.services.app import ClusterHealth
 from clausius.services.scripts import MAX_SCRIPT_BYTES
 
 
@@ -56,8 +59,18 @@ def run_info(cluster: str, job_id: str, as_json: bool) -> None:
 @click.option("--check", is_flag=True, help="Also run one command on each cluster now.")
 @json_option
 def status(cluster: str | None, check: bool, as_json: bool) -> None:
-    """How each cluster looks: live / stale / unreachable, last error, job counts, SSH counters."""
-    found = run(lambda s: s.cluster_status(cluster, check=check))
+    """How each cluster looks: live / stale / unreachable, last error, job counts, SSH counters.
+
+    Asks the running service (what its agents know); without one, this process looks itself."""
+    service = running_service(load_bootstrap().data_dir)
+    if service is not None:
+        params: dict[str, Any] = {"check": check} | ({"cluster": cluster} if cluster else {})
+        answer = get_json(service, "/api/cluster-status", params)
+        found = [ClusterHealth.model_validate(item) for item in answer]
+        source = f"as the service at {service.url} sees them"
+    else:
+        found = run(lambda s: s.cluster_status(cluster, check=check))
+        source = "no service is running: looked just now from this process"
     if as_json:
         print_json(found)
         return
@@ -71,7 +84,7 @@ def status(cluster: str | None, check: bool, as_json: bool) -> None:
         ]
         for c in found
     ]
-    print_table("Clusters", ["cluster", "state", "error", "jobs", "check"], rows, empty="no clusters")
+    print_table(f"Clusters ({source})", ["cluster", "state", "error", "jobs", "check"], rows, empty="no clusters")
 
 
 @click.command("run-script")
