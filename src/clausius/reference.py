@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from clausius.core.settings_registry import SETTINGS, SettingSpec
+from clausius.core.settings_registry import NOT_USED_YET, SETTINGS, SettingSpec
 from clausius.mcp.catalogue import GROUPS, TOOL_GROUPS
 
 HEADER = """# clausius reference
@@ -62,7 +62,10 @@ def render() -> str:
         lines.append(f"| `{tool}` | {group} |")
     lines += ["", "## Settings", "", "| key | type | default | range | description |", "|---|---|---|---|---|"]
     for spec in SETTINGS:
-        cells = [f"`{spec.key}`", spec.type, _cell(_default(spec)), _cell(_range(spec)), _cell(spec.description)]
+        about = spec.description + (
+            f" *Not used yet: comes with {NOT_USED_YET[spec.key]}.*" if spec.key in NOT_USED_YET else ""
+        )
+        cells = [f"`{spec.key}`", spec.type, _cell(_default(spec)), _cell(_range(spec)), _cell(about)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

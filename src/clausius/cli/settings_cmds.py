@@ -68,7 +68,8 @@ def list_settings(as_json: bool) -> None:
             if i.minimum is not None and i.maximum is not None
             else "|".join(i.choices or []) or i.type
         )
-        rows.append([i.key, _shown(i) + ("" if i.is_default else " *"), bounds, i.description])
+        about = i.description + (f" [not used yet: comes with {i.not_used_yet}]" if i.not_used_yet else "")
+        rows.append([i.key, _shown(i) + ("" if i.is_default else " *"), bounds, about])
     print_table(
         "Settings (* = changed from default)", ["key", "value", "allowed", "description"], rows, empty="no settings"
     )

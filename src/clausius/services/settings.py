@@ -18,10 +18,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clausius.core.secret_hash import hash_secret, is_hashed, verify_secret
 from clausius.core.settings_registry import (
+    NOT_USED_YET,
     PERSON_ONLY,
     REGISTRY,
     SETTINGS,
@@ -55,6 +56,9 @@ class SettingInfo(BaseModel):
     maximum: float | None = None
     choices: list[str] | None = None
     unit: str | None = None
+    not_used_yet: str | None = Field(
+        default=None, description="Offered but not read by any code yet: the capability that will use it."
+    )
 
 
 class SettingsService:
@@ -114,6 +118,7 @@ class SettingsService:
             maximum=spec.maximum,
             choices=list(spec.choices) or None,
             unit=spec.unit,
+            not_used_yet=NOT_USED_YET.get(spec.key),
         )
 
     def on_change(self, listener: Callable[[str], None]) -> None:
