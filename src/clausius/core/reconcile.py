@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from clausius.core.config_models import Project
+from clausius.core.gpus import keep_known
 from clausius.core.job_record import JobRow
 from clausius.core.job_states import finalise_gone, is_terminal, merge_dependencies
 from clausius.core.naming import parse_job_name
@@ -118,6 +119,8 @@ def _merge_live(known: JobRow | None, seen: JobRow, raw_dependency: str) -> JobR
         dependencies=[(d.type, d.job_id) for d in deps],
         first_seen=known.first_seen,
         missing_since=None,
+        gpus=keep_known(known.gpus, seen.gpus),
+        gpu_type=seen.gpu_type or known.gpu_type,
         std_out=known.std_out,  # squeue does not print log paths: keep what scontrol told us
         std_err=known.std_err,
         work_dir=known.work_dir,

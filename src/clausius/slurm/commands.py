@@ -24,6 +24,7 @@ from clausius.slurm.formats import (
     SQUEUE_START_FIELDS,
     SSTAT_FIELDS,
     comma_format,
+    field_format,
     percent_format,
 )
 from clausius.slurm.timeparse import format_local_time
@@ -36,7 +37,7 @@ TIME_ENV: tuple[str, ...] = ("env", "SLURM_TIME_FORMAT=standard")
 # must backfill explicitly (e.g. `sacct -j` for the ids it still holds).
 MAX_SACCT_WINDOW_SEC = 30 * 86400
 
-SQUEUE_FORMAT = percent_format(SQUEUE_FIELDS)
+SQUEUE_FORMAT = field_format(SQUEUE_FIELDS)  # for -O
 SQUEUE_START_FORMAT = percent_format(SQUEUE_START_FIELDS)
 SACCT_FORMAT = comma_format(SACCT_FIELDS)
 SINFO_FORMAT = percent_format(SINFO_FIELDS)
@@ -62,13 +63,13 @@ def build_squeue_user(user: str, *, include_finished: bool = False) -> list[str]
     argv = [*TIME_ENV, "squeue", "--local", "--noheader", "-u", validate.name(user, "user")]
     if include_finished:
         argv += ["-t", "all"]
-    return [*argv, "-o", SQUEUE_FORMAT]
+    return [*argv, "-O", SQUEUE_FORMAT]
 
 
 def build_squeue_jobs(job_ids: Iterable[str | int]) -> list[str]:
     """Selected jobs (any owner) in the fixed squeue format."""
     ids = validate.job_ids(job_ids)
-    return [*TIME_ENV, "squeue", "--noheader", "-t", "all", f"--jobs={','.join(ids)}", "-o", SQUEUE_FORMAT]
+    return [*TIME_ENV, "squeue", "--noheader", "-t", "all", f"--jobs={','.join(ids)}", "-O", SQUEUE_FORMAT]
 
 
 def clamp_since(since_epoch: float, now_epoch: float, max_window_sec: int = MAX_SACCT_WINDOW_SEC) -> float:

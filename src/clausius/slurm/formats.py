@@ -13,30 +13,34 @@ Fields = tuple[tuple[str, str], ...]
 
 DELIM = "|"
 
-# squeue -o: `%A` is the unique numeric id of each record (the array task's own
-# id), `%i` the id as users see it (13_1, 13_[3-4%2], 123+0). `%Q` is the integer
-# priority (`%p` would be a normalised float). `%b` is tres-per-node (GRES).
+# squeue -O (--Format), not -o: only -O prints a job's TRES (`tres-alloc`: allocated when
+# running, requested while pending), the one place that counts `--gpus=N` (tres-per-node is
+# N/A for it). `JobID` is the unique numeric id of each record (the array task's own id),
+# `JobArrayID` the id as users see it (13_1, 13_[3-4%2], 123+0). `PriorityLong` is the
+# integer priority. Every field ends in `:|` (no width: never truncated, `|` after it); the
+# last (the name) in `:` alone.
 SQUEUE_FIELDS: Fields = (
-    ("%A", "raw_id"),
-    ("%i", "job_id"),
-    ("%u", "user"),
-    ("%T", "state"),
-    ("%r", "reason"),
-    ("%a", "account"),
-    ("%P", "partition"),
-    ("%q", "qos"),
-    ("%Q", "priority"),
-    ("%D", "nodes"),
-    ("%C", "cpus"),
-    ("%b", "gres"),
-    ("%V", "submit_time"),
-    ("%S", "start_time"),
-    ("%e", "end_time"),
-    ("%M", "time_used"),
-    ("%l", "time_limit"),
-    ("%E", "dependency"),
-    ("%N", "node_list"),
-    ("%j", "name"),
+    ("JobID", "raw_id"),
+    ("JobArrayID", "job_id"),
+    ("UserName", "user"),
+    ("State", "state"),
+    ("Reason", "reason"),
+    ("Account", "account"),
+    ("Partition", "partition"),
+    ("QOS", "qos"),
+    ("PriorityLong", "priority"),
+    ("NumNodes", "nodes"),
+    ("NumCPUs", "cpus"),
+    ("tres-per-node", "gres"),
+    ("tres-alloc", "tres"),
+    ("SubmitTime", "submit_time"),
+    ("StartTime", "start_time"),
+    ("EndTime", "end_time"),
+    ("TimeUsed", "time_used"),
+    ("TimeLimit", "time_limit"),
+    ("Dependency", "dependency"),
+    ("NodeList", "node_list"),
+    ("Name", "name"),
 )
 
 # squeue --start: pending jobs with Slurm's expected start (`%S`) and the
@@ -124,6 +128,11 @@ SSTAT_FIELDS: Fields = (
 def percent_format(fields: Fields) -> str:
     """`%A|%i|…|%j` for squeue/sinfo/sprio `-o`."""
     return DELIM.join(code for code, _ in fields)
+
+
+def field_format(fields: Fields) -> str:
+    """`JobID:|,JobArrayID:|,…,Name:` for squeue `-O`: unlimited widths, `|` between fields."""
+    return ",".join(f"{code}:{DELIM}" for code, _ in fields[:-1]) + f",{fields[-1][0]}:"
 
 
 def comma_format(fields: Fields) -> str:

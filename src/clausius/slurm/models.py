@@ -57,8 +57,9 @@ class SqueueJob:
     nodes: int
     cpus: int
     node_list: str
-    gres: str  # raw %b (tres-per-node), "" when N/A
-    gpus: int  # per-node GPUs × nodes
+    gres: str  # raw tres-per-node, "" when N/A
+    tres: str  # raw tres-alloc: allocated TRES when running, requested while pending
+    gpus: int | None  # core.gpus.job_gpus: None when squeue cannot tell
     gpu_type: str | None
     submit_time: float | None
     start_time: float | None  # for pending jobs: Slurm's estimate, if any
@@ -99,7 +100,7 @@ class SacctJob:
     node_list: str
     alloc_tres: str
     req_tres: str
-    gpus: int  # from AllocTRES, else ReqTRES
+    gpus: int | None  # core.gpus.job_gpus of AllocTRES, ReqTRES
     gpu_type: str | None
     restarts: int  # earlier records of this job in the same output (requeues; needs sacct -D)
 
@@ -134,7 +135,7 @@ class ScontrolJob:
     num_cpus: int | None
     tres: str  # AllocTRES when allocated, else ReqTRES/TRES
     tres_per_node: str
-    gpus: int
+    gpus: int | None  # core.gpus.job_gpus of the TRES, TresPerNode × nodes, TresPerJob
     gpu_type: str | None
     exit_code: int | None
     signal: int | None

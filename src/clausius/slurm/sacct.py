@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from clausius.core.gpus import job_gpus
 from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.formats import SACCT_FIELDS
 from clausius.slurm.models import SacctJob
@@ -54,10 +55,8 @@ def _job(row: Row, base: str, task: str | None, het: int | None, offset: int) ->
         raise SlurmParseError(_CMD, "state: empty", row.line)
     exit_code, signal = row.get("exit_code", parse_exit_code)
     derived_code, derived_signal = row.get("derived_exit_code", parse_exit_code)
-    gpus, gpu_type = row.get("alloc_tres", tres_gpus)
-    if gpus == 0:
-        # Pending/cancelled-before-start jobs have no allocation; what they asked for still tells the GPUs.
-        gpus, gpu_type = row.get("req_tres", tres_gpus)
+    # Pending/cancelled-before-start jobs have no allocation; what they asked for still tells the GPUs.
+    gpus, gpu_type = job_gpus(allocated=row.get("alloc_tres", tres_gpus), requested=row.get("req_tres", tres_gpus))
 
     def when(name: str) -> float | None:
         return row.get(name, lambda v: parse_timestamp(v, offset))

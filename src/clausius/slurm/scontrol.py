@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from clausius.core.gpus import job_gpus
 from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.models import ScontrolJob
 from clausius.slurm.rows import Row, lines, to_opt_int
@@ -103,10 +104,14 @@ def _job(row: Row, offset: int) -> ScontrolJob:
     num_nodes = row.get("NumNodes", lambda v: to_opt_int(v.split("-")[0]))
     tres = row.text("AllocTRES") or row.text("TRES") or row.text("ReqTRES")
     tres_per_node = row.text("TresPerNode") or row.text("Gres")
-    gpus, gpu_type = row.get("AllocTRES" if row.text("AllocTRES") else "TRES", tres_gpus)
-    if gpus == 0:
-        per_node, gpu_type = row.get("TresPerNode", gres_gpus)
-        gpus = per_node * (num_nodes or 1)
+    gpus, gpu_type = job_gpus(
+        allocated=row.get("AllocTRES", tres_gpus),
+        requested=row.get("TRES", tres_gpus) if row.text("TRES") else row.get("ReqTRES", tres_gpus),
+        per_node=row.get("TresPerNode", gres_gpus),
+        nodes=num_nodes,
+    )
+    if gpus is None:  # `--gpus=N` with no TRES printed yet
+        gpus, gpu_type = row.get("TresPerJob", gres_gpus)
     exit_code, signal = row.get("ExitCode", parse_exit_code)
 
     def when(name: str) -> float | None:

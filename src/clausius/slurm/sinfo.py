@@ -68,7 +68,7 @@ def parse_sinfo(text: str) -> list[PartitionInfo]:
         if memory is not None:
             acc.memory = max(acc.memory or 0, memory)
         gpus, gpu_type = row.get("gres", gres_gpus)
-        acc.gpus = max(acc.gpus, gpus)
+        acc.gpus = max(acc.gpus, gpus or 0)  # a node group without GPU GRES has none
         if gpu_type and gpu_type not in acc.gpu_types:
             acc.gpu_types.append(gpu_type)
         gres = row.text("gres")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from clausius.core.gpus import job_gpus
 from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.formats import SQUEUE_FIELDS, SQUEUE_START_FIELDS
 from clausius.slurm.models import SqueueJob, StartEstimate
 from clausius.slurm.rows import Row, positional, to_int, to_opt_int
 from clausius.slurm.timeparse import parse_duration, parse_timestamp
-from clausius.slurm.tres import gres_gpus, parse_dependencies, split_job_id
+from clausius.slurm.tres import gres_gpus, parse_dependencies, split_job_id, tres_gpus
 
 _CMD = "squeue"
 
@@ -22,7 +23,7 @@ def _job(row: Row, offset: int) -> SqueueJob:
     if parts.step is not None:
         raise SlurmParseError(_CMD, "job_id: a step id in a job listing", row.line)
     nodes = row.get("nodes", to_int)
-    per_node, gpu_type = row.get("gres", gres_gpus)
+    gpus, gpu_type = job_gpus(allocated=row.get("tres", tres_gpus), per_node=row.get("gres", gres_gpus), nodes=nodes)
 
     def when(name: str) -> float | None:
         return row.get(name, lambda v: parse_timestamp(v, offset))
@@ -46,7 +47,8 @@ def _job(row: Row, offset: int) -> SqueueJob:
         cpus=row.get("cpus", to_int),
         node_list=row.text("node_list"),
         gres=row.text("gres"),
-        gpus=per_node * nodes,
+        tres=row.text("tres"),
+        gpus=gpus,
         gpu_type=gpu_type,
         submit_time=when("submit_time"),
         start_time=when("start_time"),

@@ -52,15 +52,15 @@ def parse_dependencies(text: str) -> tuple[Dependency, ...]:
     return tuple(deps)
 
 
-def gres_gpus(gres: str) -> tuple[int, str | None]:
-    """GPUs per node and GPU type from a GRES / tres-per-node string.
+def gres_gpus(gres: str) -> tuple[int | None, str | None]:
+    """GPUs per node and GPU type from a GRES / tres-per-node / tres-per-job string.
 
     `gpu:8` → 8; `gpu:h100:4` → (4, h100); `gres/gpu:b200:4(S:0-1)` → (4, b200);
-    `gres:gpu:4` → 4; `gpu` → 1; `N/A`, `(null)` → 0. Several GPU entries add up.
+    `gres:gpu:4` → 4; `gpu` → 1; `N/A`, `(null)` → unknown (None). Several GPU entries add up.
     """
     value = _PARENS.sub("", gres.strip())
     if value.lower() in _EMPTY:
-        return 0, None
+        return None, None
     total, gpu_type = 0, None
     for item in value.split(","):
         item = item.strip()
@@ -96,9 +96,13 @@ def parse_tres(text: str) -> dict[str, str]:
     return out
 
 
-def tres_gpus(text: str) -> tuple[int, str | None]:
-    """GPU total and type from a TRES list: `gres/gpu=4` (or the sum of `gres/gpu:<type>=N`)."""
+def tres_gpus(text: str) -> tuple[int | None, str | None]:
+    """GPU total and type from a TRES list: `gres/gpu=4` (or the sum of `gres/gpu:<type>=N`).
+
+    A list without GPUs is 0; an empty or `N/A` list tells nothing (None)."""
     tres = parse_tres(text)
+    if not tres:
+        return None, None
     typed = {k.split(":", 1)[1]: v for k, v in tres.items() if k.startswith("gres/gpu:")}
     gpu_type = next(iter(typed), None)
     untyped = tres.get("gres/gpu")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clausius.core.gpus import job_gpus
 from clausius.slurm import validate
 from clausius.slurm.errors import SlurmParseError
 from clausius.slurm.formats import Fields, comma_format
@@ -66,7 +67,7 @@ class UsageRow:
     ave_cpu_sec: float | None  # average CPU time per task (steps only)
     max_rss_bytes: int | None  # largest resident set of any task (steps only)
     req_mem_bytes: int | None  # the job's requested memory in total (ReqTRES mem, else ReqMem)
-    gpus: int  # allocated GPUs (requested ones when nothing was allocated)
+    gpus: int | None  # allocated GPUs (requested ones when nothing was allocated); None: unknown
     gpu_type: str | None
     alloc_tres: str
     req_tres: str
@@ -131,9 +132,8 @@ def parse_usage(text: str) -> list[UsageRow]:
         exit_code, signal = row.get("exit_code", parse_exit_code)
         nodes = row.get("nodes", to_opt_int)
         cpus = row.get("cpus", to_opt_int)
-        gpus, gpu_type = row.get("alloc_tres", tres_gpus)
-        if gpus == 0:  # never allocated (pending, cancelled before start): what it asked for
-            gpus, gpu_type = row.get("req_tres", tres_gpus)
+        # never allocated (pending, cancelled before start): what it asked for
+        gpus, gpu_type = job_gpus(allocated=row.get("alloc_tres", tres_gpus), requested=row.get("req_tres", tres_gpus))
         shown = row.raw("job_id").strip()
         raw = row.raw("raw_id").strip()
         out.append(

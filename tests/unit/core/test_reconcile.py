@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from clausius.core.job_record import JobRow
-from clausius.core.reconcile import MISSING_GRACE_SEC, reconcile
+from clausius.core.reconcile import MISSING_GRACE_SEC, from_squeue, reconcile
 from clausius.slurm.models import Dependency, SacctJob, SqueueJob
 
 NOW = 1_800_000_000.0
@@ -37,6 +37,7 @@ def squeue(
         cpus=4,
         node_list="n1",
         gres="gpu:h100:4",
+        tres="cpu=4,mem=16G,node=1,billing=4,gres/gpu=4,gres/gpu:h100=4",
         gpus=4,
         gpu_type="h100",
         submit_time=NOW - 100,
@@ -156,3 +157,10 @@ def test_array_remainders_are_shown_but_never_stored() -> None:
     result = reconcile("alpha", {}, [squeue("13_[3-4%2]", "PENDING"), squeue("13_1")], [], [], NOW)
     assert [r.job_id for r in result.live] == ["13_[3-4%2]", "13_1"]
     assert [r.job_id for r in result.writes] == ["13_1"]
+
+
+def test_an_unknown_gpu_count_never_replaces_a_known_one() -> None:
+    known = from_squeue("c", squeue("5"), [], NOW)
+    unknown = replace(squeue("5"), gres="", tres="", gpus=None, gpu_type=None)
+    result = reconcile("c", {"5": known}, [unknown], [], [], NOW + 15)
+    assert (result.live[0].gpus, result.live[0].gpu_type) == (4, "h100")

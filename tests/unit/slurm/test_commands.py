@@ -129,7 +129,7 @@ def test_scancel_ids_are_space_separated_in_one_call() -> None:
 def test_squeue_format_ends_with_the_job_name() -> None:
     argv = commands.build_squeue_user("alice")
     assert argv[:2] == ["env", "SLURM_TIME_FORMAT=standard"]
-    assert argv[argv.index("-o") + 1].endswith("|%j")
+    assert argv[argv.index("-O") + 1].endswith("|,Name:")  # the free-text name last, unlimited width
     assert argv[argv.index("-u") + 1] == "alice"
 
 

@@ -9,7 +9,7 @@ from clausius.slurm import commands
 from .recorded import load, names
 
 FORMATS = {
-    "squeue": ("-o", commands.SQUEUE_FORMAT),
+    "squeue": ("-O", commands.SQUEUE_FORMAT),
     "squeue-start": ("-o", commands.SQUEUE_START_FORMAT),
     "sinfo": ("-o", commands.SINFO_FORMAT),
     "sprio": ("-o", commands.SPRIO_FORMAT),

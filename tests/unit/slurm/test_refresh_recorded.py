@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from clausius.slurm.refresh import parse_refresh
@@ -41,8 +43,15 @@ def test_offset_reported_in_the_same_output_is_used() -> None:
     _, berlin = refresh("alpha-alice-later-berlin")
     assert utc.clock is not None and berlin.clock is not None
     assert (utc.clock.utc_offset_sec, berlin.clock.utc_offset_sec) == (0, 3600)
-    rec = load("refresh", "alpha-alice-later-berlin")
-    assert "T03:" in rec.out and "T02:" not in rec.out.split("begin:squeue")[1].split("end:squeue")[0]
+
+    # The raw text really is local time: the same job's submit time reads one hour later in Berlin.
+    def first_hour(name: str) -> int:
+        section = load("refresh", name).out.split("begin:squeue")[1].split("end:squeue")[0]
+        match = re.search(r"\d{4}-\d\d-\d\dT(\d\d):", section)
+        assert match, section[:200]
+        return int(match.group(1))
+
+    assert (first_hour("alpha-alice-later-berlin") - first_hour("alpha-alice-later")) % 24 == 1
     for attr in ("squeue_jobs", "sacct_jobs"):
         a = {j.job_id: j for j in getattr(utc, attr)}
         b = {j.job_id: j for j in getattr(berlin, attr)}

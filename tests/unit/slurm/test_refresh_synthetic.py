@@ -16,7 +16,8 @@ NONCE = "0123456789abcdef"
 OTHER = "fedcba9876543210"
 NOW = 1795597872.0
 SQUEUE_ROW = (
-    "20|20|alice|PENDING|Dependency|physics|cpu|normal|1000|1|1|N/A|2026-11-25T10:00:00|N/A|N/A|0:00|30:00"
+    "20|20|alice|PENDING|Dependency|physics|cpu|normal|1000|1|1|N/A|cpu=1,mem=1G,node=1,billing=1"
+    "|2026-11-25T10:00:00|N/A|N/A|0:00|30:00"
     "|afterok:19(unfulfilled)|(null)|needs-long"
 )
 SACCT_ROW = (

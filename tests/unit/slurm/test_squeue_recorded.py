@@ -106,9 +106,9 @@ def test_het_job() -> None:
 
 def test_gpus_per_job_and_per_node() -> None:
     own = by_name("alpha-alice-fixture-jobs")
-    # --gpus=2 is a per-job request: squeue's %b (tres-per-node) shows N/A, so no GPUs here;
-    # sacct ReqTRES / scontrol TRES carry it.
-    assert (own["fixture-gpus"][0].gres, own["fixture-gpus"][0].gpus) == ("", 0)
+    # --gpus=2 is a per-job request: tres-per-node is N/A; the job's TRES (tres-alloc) counts it.
+    gpus = own["fixture-gpus"][0]
+    assert (gpus.gres, gpus.gpus) == ("", 2) and "gres/gpu=2" in gpus.tres
     gpn = own["fixture-gpn"][0]
     assert (gpn.gres, gpn.nodes, gpn.gpus, gpn.gpu_type) == ("gres:gpu:3", 2, 6, None)
 

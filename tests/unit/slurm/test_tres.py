@@ -22,9 +22,9 @@ from clausius.slurm.tres import gres_gpus, parse_dependencies, parse_memory, par
         ("gpu:h100", (1, "h100")),
         ("gres:gpu:h100:2,gres:shard:4", (2, "h100")),
         ("mps:100", (0, None)),
-        ("N/A", (0, None)),
-        ("(null)", (0, None)),
-        ("", (0, None)),
+        ("N/A", (None, None)),  # tells nothing: unknown, never 0
+        ("(null)", (None, None)),
+        ("", (None, None)),
     ],
 )
 def test_gres_gpus(gres: str, expected: tuple[int, str | None]) -> None:
@@ -37,7 +37,8 @@ def test_tres() -> None:
     assert tres_gpus(tres) == (4, "h100")
     assert tres_gpus("cpu=4,gres/gpu:a100=2") == (2, "a100")
     assert tres_gpus("cpu=4,mem=8G,node=1") == (0, None)
-    assert tres_gpus("") == (0, None)
+    assert tres_gpus("") == (None, None)
+    assert tres_gpus("N/A") == (None, None)
 
 
 def test_dependencies() -> None:

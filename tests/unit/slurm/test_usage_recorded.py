@@ -162,7 +162,7 @@ def test_cpu_durations(total: str, expected: float | None) -> None:
 def test_empty_fields_are_none() -> None:
     (row,) = parse_usage(_line())
     assert (row.elapsed_sec, row.time_limit_sec, row.nodes, row.cpus, row.ntasks) == (None,) * 5
-    assert (row.req_mem_bytes, row.gpus, row.gpu_type, row.step) == (None, 0, None, None)
+    assert (row.req_mem_bytes, row.gpus, row.gpu_type, row.step) == (None, None, None, None)  # unknown, not 0
 
 
 def test_limits_and_requested_memory() -> None:
