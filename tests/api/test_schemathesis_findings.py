@@ -130,3 +130,13 @@ def test_request_bodies_take_only_their_documented_json_types(
     answer = http.post(path, json=body)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"].startswith(f"{field}: ")
+
+
+def test_a_length_limit_holds_for_the_value_as_sent(http: httpx.Client) -> None:
+    # Padded with whitespace past its maxLength, a pattern was stripped first and then accepted.
+    padded = " " * 5 + "x" * 200
+    answer = http.post("/api/filters", json={"mode": "include", "pattern": padded})
+    assert answer.status_code == 422, answer.text
+    assert answer.json() == {"error": "pattern: String should have at most 200 characters"}
+    stripped = http.post("/api/filters", json={"mode": "include", "pattern": "  train.py  "})
+    assert stripped.status_code == 201 and stripped.json()["pattern"] == "train.py"  # still stripped
