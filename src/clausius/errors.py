@@ -7,6 +7,9 @@ structured tool error. Anything else that escapes is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class ClausiusError(Exception):
     """Base class: `message` is shown to the user as is."""
@@ -72,6 +75,28 @@ class StoreError(ClausiusError):
     exit_code = 1
 
 
+# Pydantic's words for "the body is not an object": said once, plainly, for the whole body.
+_NOT_AN_OBJECT = frozenset({"model_attributes_type", "dict_type", "model_type"})
+
+
+def _body_problem(err: Mapping[str, Any]) -> str | None:
+    """The message for an error about the request body as a whole (not one of its fields), if it is one."""
+    loc = tuple(err.get("loc") or ())
+    kind = err.get("type")
+    if kind == "json_invalid":
+        ctx = err.get("ctx")
+        reason = ctx.get("error") if isinstance(ctx, dict) else None
+        where = f" at character {loc[-1]}" if len(loc) > 1 else ""
+        return f"request body is not valid JSON: {reason or 'malformed'}{where}"
+    if loc != ("body",):
+        return None
+    if kind == "missing":
+        return "request body is missing: send a JSON object (Content-Type: application/json)"
+    if kind in _NOT_AN_OBJECT:
+        return "request body must be a JSON object (Content-Type: application/json)"
+    return None
+
+
 def from_validation_error(exc: Exception) -> InvalidInput:
     """One readable line from a pydantic ValidationError: `field: problem`."""
     errors = getattr(exc, "errors", None)
@@ -79,6 +104,9 @@ def from_validation_error(exc: Exception) -> InvalidInput:
         return InvalidInput(str(exc))
     parts = []
     for err in errors()[:3]:
+        whole_body = _body_problem(err)
+        if whole_body is not None:
+            return InvalidInput(whole_body)  # nothing else about the body means anything then
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":

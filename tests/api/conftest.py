@@ -82,11 +82,19 @@ def free_port() -> int:
 
 
 def start_server(
-    tmp_path: Path, token: str | None = None, *, auth: bool = True
+    tmp_path: Path, token: str | None = None, *, auth: bool = True, ssh_config: Path | None = None
 ) -> tuple[uvicorn.Server, threading.Thread, LiveServer]:
-    """Like `clausius serve`: the data directory's generated token unless `token` is given or `auth` is off."""
+    """Like `clausius serve`: the data directory's generated token unless `token` is given or `auth` is off.
+
+    `ssh_config` is the OpenSSH client config the server resolves cluster hosts with (none by default).
+    """
     boot = Bootstrap(
-        data_dir=tmp_path / "data", port=free_port(), ssh_user="tester", ssh_key=tmp_path / "key", source_file=None
+        data_dir=tmp_path / "data",
+        port=free_port(),
+        ssh_user="tester",
+        ssh_key=tmp_path / "key",
+        source_file=None,
+        ssh_config=ssh_config,
     )
     services = Services.open(boot)
     if auth and token is None:
@@ -119,9 +127,11 @@ def start_server(
 
 
 @contextmanager
-def serving(tmp_path: Path, token: str | None = None, *, auth: bool = True) -> Iterator[LiveServer]:
+def serving(
+    tmp_path: Path, token: str | None = None, *, auth: bool = True, ssh_config: Path | None = None
+) -> Iterator[LiveServer]:
     """A live server for the duration of the block; stopped and closed after."""
-    server, thread, info = start_server(tmp_path, token=token, auth=auth)
+    server, thread, info = start_server(tmp_path, token=token, auth=auth, ssh_config=ssh_config)
     try:
         yield info
     finally:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
 
 from clausius.core import validation
 from clausius.core.validation import STORE_INT_MAX
@@ -24,6 +25,34 @@ TeamQuota = int | Literal["any"] | None
 
 V = TypeVar("V")
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Record(BaseModel):
+    """A record sent by a caller: unknown fields are refused, surrounding whitespace is dropped.
+
+    A length limit holds for the value as sent, as the schema says, not only once it is stripped:
+    pydantic checks `max_length` after stripping, so "  x" padded past the limit was accepted
+    although the OpenAPI document calls it invalid (found by schemathesis).
+    """
+
+    model_config = _STRICT
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _length_as_sent(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and info.field_name is not None:
+            limit = _max_length(cls.model_fields[info.field_name])
+            if limit is not None and len(value) > limit:
+                raise ValueError(f"String should have at most {limit} characters")
+        return value
+
+
+def _max_length(field: FieldInfo) -> int | None:
+    for constraint in field.metadata:
+        limit = getattr(constraint, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+    return None
 
 
 def _wrap(fn: Callable[[V], V], value: V) -> V:
@@ -47,9 +76,7 @@ def _check_mounts(paths: list[str]) -> list[str]:
     return cleaned
 
 
-class _ClusterFields(BaseModel):
-    model_config = _STRICT
-
+class _ClusterFields(_Record):
     host: str | None = Field(default=None, description="Login node host name, IP or ~/.ssh/config alias.")
     port: int | None = Field(default=None, description="SSH port; empty means ~/.ssh/config's Port, else 22.")
     user: str | None = Field(default=None, description="SSH user; empty means the bootstrap default.")
@@ -138,9 +165,7 @@ class Cluster(BaseModel):
     updated_at: float
 
 
-class TeamMemberSpec(BaseModel):
-    model_config = _STRICT
-
+class TeamMemberSpec(_Record):
     username: str = Field(description="Cluster user name of the team member.")
     display_name: str | None = Field(default=None, max_length=120, description="Name shown in the UI.")
 
@@ -154,9 +179,7 @@ class TeamMember(TeamMemberSpec):
     created_at: float
 
 
-class AccountSpec(BaseModel):
-    model_config = _STRICT
-
+class AccountSpec(_Record):
     name: str = Field(description="Slurm account (PPP) name.")
     lustre_id: int | None = Field(
         default=None, ge=0, le=STORE_INT_MAX, description="Lustre project id for quota lookups."
@@ -169,9 +192,7 @@ class AccountSpec(BaseModel):
         return _wrap(validation.account, v)
 
 
-class AccountUpdate(BaseModel):
-    model_config = _STRICT
-
+class AccountUpdate(_Record):
     lustre_id: int | None = Field(
         default=None, ge=0, le=STORE_INT_MAX, description="Lustre project id for quota lookups."
     )
@@ -182,9 +203,7 @@ class Account(AccountSpec):
     created_at: float
 
 
-class PathBaseSpec(BaseModel):
-    model_config = _STRICT
-
+class PathBaseSpec(_Record):
     kind: PathKind = Field(
         description="log_search: where logs are searched; nemo_run: NeMo-Run output "
         "roots; lustre_prefix: Lustre mount prefixes."
@@ -201,9 +220,7 @@ class PathBase(PathBaseSpec):
     id: int
 
 
-class ProcessFilterSpec(BaseModel):
-    model_config = _STRICT
-
+class ProcessFilterSpec(_Record):
     mode: FilterMode = Field(description="include: show matching local processes; exclude: hide them.")
     pattern: Annotated[
         str, Field(min_length=1, max_length=200, description="Text to find in the process command line.")
@@ -221,9 +238,7 @@ class ProcessFilter(ProcessFilterSpec):
     id: int
 
 
-class _ProjectFields(BaseModel):
-    model_config = _STRICT
-
+class _ProjectFields(_Record):
     prefix: str | None = Field(default=None, max_length=64, description="Job-name prefix (default '<name>_').")
     color: str | None = Field(default=None, description="#RRGGBB")
     emoji: str | None = None

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 # Pinned third-party browser assets, copied here at set-up by scripts/install-vendor (git-ignored).
 VENDOR_DIR = STATIC_DIR / "vendor"
+# FastAPI's detail when a body cannot be decoded at all (json.loads of bytes that are not UTF-8/16/32).
+UNREADABLE_BODY = "There was an error parsing the body"
 
 
 def _error(status: int, message: str, hint: str | None = None) -> JSONResponse:
@@ -49,6 +51,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
+            # A body that is not even text is invalid input like malformed JSON: the same status, one clear line.
+            return _error(422, "request body is not valid JSON: it is not UTF-8 text")
         message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
         return _error(exc.status_code, message)
 

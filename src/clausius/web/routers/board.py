@@ -11,16 +11,18 @@ from pydantic import BaseModel, Field
 
 from clausius.services.board import CancelOutcome
 from clausius.services.board_models import AgentReport, Board, PriorityFactors
+from clausius.web.bodies import RequestBody
 from clausius.web.deps import ServicesDep
+from clausius.web.responses import CLUSTER, error_responses
 
-router = APIRouter(prefix="/api", tags=["board"])
+router = APIRouter(prefix="/api", tags=["board"], responses=error_responses(404, *CLUSTER))
 
 NameParam = Annotated[str, Path(max_length=64)]
 JobParam = Annotated[str, Path(max_length=64)]
 KEEPALIVE_SEC = 15.0
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(RequestBody):
     job_ids: list[str] = Field(min_length=1, max_length=1000, description='Job ids, e.g. ["123", "45_7"].')
 
 
@@ -45,7 +47,27 @@ async def agents(services: ServicesDep) -> list[AgentReport]:
     return await services.board.reports()
 
 
-@router.get("/board/stream")
+# One `board` event per change; `: keepalive` comments in between are not events.
+BOARD_EVENT = {
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {"const": "board"},
+        "id": {"type": "string", "description": "The board's version (its ETag without quotes)."},
+        "data": {"type": "string", "description": "The whole board as JSON, as GET /api/board returns it."},
+    },
+}
+
+
+# response_class without a media type: the stream's own type is declared below, and the
+# error responses stay application/json (FastAPI files them under the class's media type).
+@router.get(
+    "/board/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "Server-sent events.", "content": {"text/event-stream": {"itemSchema": BOARD_EVENT}}}
+    },
+)
 async def board_stream(request: Request, services: ServicesDep) -> StreamingResponse:
     """Server-sent events: a `board` event with the whole board whenever its content changes."""
 

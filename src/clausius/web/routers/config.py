@@ -29,9 +29,11 @@ from clausius.core.config_models import (
 from clausius.core.validation import STORE_INT_MAX
 from clausius.services.app import PingResult
 from clausius.services.transports import TrustedKey
+from clausius.web.bodies import RequestBody
 from clausius.web.deps import ServicesDep
+from clausius.web.responses import CLUSTER, error_responses
 
-router = APIRouter(prefix="/api", tags=["config"])
+router = APIRouter(prefix="/api", tags=["config"], responses=error_responses(404, 409, *CLUSTER))
 RecordId = Annotated[int, FastApiPath(ge=1, le=STORE_INT_MAX, description="The record's id.")]
 
 NameParam = Annotated[str, Path(max_length=128)]
@@ -67,7 +69,7 @@ async def remove_cluster(name: NameParam, services: ServicesDep) -> Removed:
     return Removed(removed=name)
 
 
-class TrustRequest(BaseModel):
+class TrustRequest(RequestBody):
     fingerprint: str = Field(min_length=8, max_length=128, description="SHA256:... fingerprint verified out of band.")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from clausius.core.validation import STORE_INT_MAX
 from clausius.services.history import (
@@ -20,9 +20,11 @@ from clausius.services.history import (
     ProjectSummary,
     parse_query,
 )
+from clausius.web.bodies import RequestBody
 from clausius.web.deps import ServicesDep
+from clausius.web.responses import error_responses
 
-router = APIRouter(prefix="/api", tags=["history"])
+router = APIRouter(prefix="/api", tags=["history"], responses=error_responses(404))
 
 NameParam = Annotated[str, Path(max_length=128)]
 JobParam = Annotated[str, Path(max_length=64)]
@@ -33,9 +35,7 @@ def _doc(field: str) -> str:
     return HistoryQuery.model_fields[field].description or ""
 
 
-class CleanupRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CleanupRequest(RequestBody):
     older_than_days: int = Field(
         le=STORE_INT_MAX, description="Delete finished jobs that ended more than this many days ago (>= 1)."
     )

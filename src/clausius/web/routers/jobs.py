@@ -5,22 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from clausius.core.validation import STORE_INT_MAX
 from clausius.services.app import ClusterHealth
 from clausius.services.jobs import MAX_WAIT_SEC, JobList, RunInfo, WaitResult
 from clausius.services.scripts import MAX_OUTPUT_BYTES, MAX_SCRIPT_BYTES, MAX_TIMEOUT_SEC, Interpreter, ScriptResult
+from clausius.web.bodies import RequestBody
 from clausius.web.deps import ServicesDep
+from clausius.web.responses import CLUSTER, error_responses
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], responses=error_responses(404, *CLUSTER))
 
 NameParam = Annotated[str, Path(max_length=64)]
 JobParam = Annotated[str, Path(max_length=64)]
 StatesQuery = Annotated[list[str] | None, Query(max_length=20, description="States or groups (running, failed, ...).")]
 
 
-class ScriptRequest(BaseModel):
+class ScriptRequest(RequestBody):
     script: str = Field(min_length=1, max_length=MAX_SCRIPT_BYTES)
     interpreter: Interpreter = "bash"
     timeout_sec: int = Field(default=60, ge=1, le=MAX_TIMEOUT_SEC)

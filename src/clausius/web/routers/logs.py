@@ -10,8 +10,9 @@ from clausius.core.validation import STORE_INT_MAX
 from clausius.services.logs import DEFAULT_TAIL_BYTES, MAX_TAIL_BYTES, LogFiles, LogTail
 from clausius.services.stats import JobStats
 from clausius.web.deps import ServicesDep
+from clausius.web.responses import CLUSTER, error_responses
 
-router = APIRouter(prefix="/api", tags=["logs"])
+router = APIRouter(prefix="/api", tags=["logs"], responses=error_responses(404, *CLUSTER))
 
 ClusterParam = Annotated[str, Path(max_length=64)]
 JobParam = Annotated[str, Path(max_length=64)]

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from clausius.services.backups import BackupInfo, BackupResult
 from clausius.services.settings import SettingInfo
+from clausius.web.bodies import RequestBody
 from clausius.web.deps import ServicesDep
+from clausius.web.responses import error_responses
 
-router = APIRouter(prefix="/api", tags=["settings"])
+router = APIRouter(prefix="/api", tags=["settings"], responses=error_responses(404))
 
 KeyParam = Annotated[str, Path(max_length=64)]
 
 
-class SettingWrite(BaseModel):
+class SettingWrite(RequestBody):
     value: Any = Field(description="The new value: a JSON value of the setting's type (strings are parsed too).")
 
 

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 from clausius import __version__
 from clausius.errors import ClausiusError
 from clausius.services.app import AuditEntry, Health
+from clausius.web.bodies import RequestBody
 from clausius.web.deps import SecurityDep, ServicesDep
+from clausius.web.responses import ErrorBody, error_responses
 from clausius.web.security import SESSION_COOKIE, session_cookie
 
-router = APIRouter(prefix="/api", tags=["system"])
+router = APIRouter(prefix="/api", tags=["system"], responses=error_responses())
 
 
 class Session(BaseModel):
@@ -22,14 +24,14 @@ class Session(BaseModel):
     version: str
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestBody):
     token: str | None = Field(default=None, min_length=1, max_length=512, description="The access token.")
     ticket: str | None = Field(
         default=None, min_length=1, max_length=512, description="A one-time login ticket (from a login link)."
     )
 
 
-class LogoutRequest(BaseModel):
+class LogoutRequest(RequestBody):
     everywhere: bool = Field(default=False, description="End every browser session, not only this one.")
 
 
@@ -52,7 +54,12 @@ async def session(security: SecurityDep) -> Session:
     return Session(csrf_token=security.csrf_token, auth_required=security.access_token is not None, version=__version__)
 
 
-@router.post("/login", status_code=204, responses={401: {"description": "Wrong token or a used/expired ticket."}})
+# A route's own `responses` entry replaces the router's for that status: it names the model again.
+@router.post(
+    "/login",
+    status_code=204,
+    responses={401: {"model": ErrorBody, "description": "Wrong token, or a used or expired ticket."}},
+)
 async def login(body: LoginRequest, request: Request, security: SecurityDep) -> Response:
     """Exchange the access token or a one-time ticket for a session cookie."""
     if security.access_token is None:
