@@ -38,7 +38,9 @@ def test_adversarial_patterns_and_names_match_in_linear_time() -> None:
     keys = [run_key(name, suffixes) for name in names]
     elapsed = time.perf_counter() - started
     assert len(keys) == 10_000
-    assert elapsed < 2.0, f"{elapsed:.2f} s for 10,000 adversarial names: not linear"
+    # ~1.1 s here unloaded (3 M characters through the automaton); the backtracking regex took ~44 s
+    # for ONE board read of such a name. The bound leaves room for a loaded 2-core CI machine.
+    assert elapsed < 8.0, f"{elapsed:.2f} s for 10,000 adversarial names: not linear"
     # And it still matches what it should: the digit run after a separator is a suffix.
     assert run_key("run-" + "1" * 300, compile_stage_suffixes(["<N>"])) == "run"
 
