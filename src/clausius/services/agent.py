@@ -95,6 +95,8 @@ class ClusterAgent:
         self._last_attempt: float | None = None
         self.peeks: dict[str, LivePeek] = {}  # progress / early crash signs of running jobs, by job id
         self._inspecting: asyncio.Task[None] | None = None
+        self.inspection_crashes = 0  # bugs in _inspect: logged with their traceback, never silent
+        self.refresh_crashes = 0  # bugs in one refresh (the loop itself goes on)
         self._recheck: set[str] = set()  # ids whose accounting record was still incomplete
         # Finished jobs whose logs are still to be read for a crash class, with failed attempts:
         # kept across refreshes so none is lost to a busy or failed inspection or the lookup cap.
@@ -151,6 +153,11 @@ class ClusterAgent:
             await self._db.write(lambda c: _record_error(c, self.name, message, started))
             self._on_change(self.name)
             return self.snapshot
+        except Exception as exc:  # a bug: logged with its traceback, shown, and the loop goes on
+            log.error("%s: refresh failed on an unexpected error", self.name, exc_info=exc)
+            self.refresh_crashes += 1
+            self.crashed(exc)
+            return self.snapshot
         self._refreshes += 1
         self._consecutive_failures = 0
         self._error = None
@@ -159,6 +166,7 @@ class ClusterAgent:
         self._on_change(self.name)
         if self._inspecting is None or self._inspecting.done():
             self._inspecting = asyncio.create_task(self._inspect(snapshot), name=f"inspect-{self.name}")
+            self._inspecting.add_done_callback(self._inspection_done)
         return snapshot
 
     async def _fetch_and_record(self) -> Snapshot:
@@ -240,6 +248,19 @@ class ClusterAgent:
                 self._awaiting_insight[row.job_id] = (row, 0)
         while len(self._awaiting_insight) > MAX_AWAITING_INSIGHT:  # oldest first: dicts keep insertion order
             del self._awaiting_insight[next(iter(self._awaiting_insight))]
+
+    def crashed(self, exc: BaseException) -> None:
+        """The supervisor's report of a bug in this agent's loop: shown as the cluster's error until a refresh works."""
+        self._failures += 1
+        self._consecutive_failures += 1
+        self._error = f"internal error in clausius while refreshing ({type(exc).__name__}: {exc}); restarting"
+        self._on_change(self.name)
+
+    def _inspection_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        self.inspection_crashes += 1
+        log.error("%s: log inspection crashed", self.name, exc_info=task.exception())
 
     async def stop_inspecting(self) -> None:
         if self._inspecting is not None and not self._inspecting.done():

@@ -45,6 +45,7 @@ from clausius.services.memo import Memo
 from clausius.services.projects import ProjectService
 from clausius.services.registry import RegistryService
 from clausius.services.settings import SettingsService
+from clausius.services.supervisor import Supervisor
 from clausius.services.transports import TransportRegistry
 from clausius.slurm.commands import build_scancel, build_sprio
 from clausius.slurm.errors import SlurmParseError
@@ -87,7 +88,7 @@ class BoardService:
         self.agents: dict[str, ClusterAgent] = {}
         self._cache: dict[tuple[str, ...], tuple[object, Board, bytes]] = {}
         self._building: dict[tuple[tuple[str, ...], object], asyncio.Future[tuple[Board, bytes]]] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.supervisor = Supervisor()  # owns every agent's loop: a crash is logged, shown, restarted
         self._polling = False
         self._changed = asyncio.Condition()
         self._generation = 0
@@ -102,36 +103,31 @@ class BoardService:
                 self.agents[name] = LocalAgent(
                     self._registry, self._db, self._settings, self._transports, self._projects, self._notify
                 )
-                if self._polling:
-                    self._tasks[name] = asyncio.create_task(self.agents[name].run(), name=f"agent-{name}")
-                continue
-            self.agents[name] = ClusterAgent(
-                name, self._db, self._settings, self._transports, self._projects, self._notify
-            )
+            else:
+                self.agents[name] = ClusterAgent(
+                    name, self._db, self._settings, self._transports, self._projects, self._notify
+                )
             if self._polling:
-                self._tasks[name] = asyncio.create_task(self.agents[name].run(), name=f"agent-{name}")
+                self._supervise(self.agents[name])
         for name in set(self.agents) - names:
             del self.agents[name]
-            task = self._tasks.pop(name, None)
-            if task is not None:
-                task.cancel()
+            await self.supervisor.stop(f"agent-{name}")
         return self.agents
+
+    def _supervise(self, agent: ClusterAgent) -> None:
+        self.supervisor.start(f"agent-{agent.name}", agent.run, on_crash=agent.crashed)
 
     async def start_polling(self) -> None:
         """Run every agent's demand-driven loop (the serving process only)."""
         self._polling = True
-        for name, agent in (await self.sync_agents()).items():
-            if name not in self._tasks:
-                self._tasks[name] = asyncio.create_task(agent.run(), name=f"agent-{name}")
+        for agent in (await self.sync_agents()).values():
+            self._supervise(agent)
 
     async def stop(self) -> None:
         """Stop polling and any log inspection under way, so closing the connections waits for nothing."""
-        for task in self._tasks.values():
-            task.cancel()
         await asyncio.gather(
-            *self._tasks.values(), *(a.stop_inspecting() for a in self.agents.values()), return_exceptions=True
+            self.supervisor.stop_all(), *(a.stop_inspecting() for a in self.agents.values()), return_exceptions=True
         )
-        self._tasks.clear()
 
     async def agent(self, cluster: str) -> ClusterAgent:
         agents = await self.sync_agents()
@@ -269,6 +265,7 @@ class BoardService:
                     commands_run=stats.commands_run if stats else 0,
                     commands_failed=stats.commands_failed if stats else 0,
                     polling=agent.wanted(),
+                    crashes=self.supervisor.crashes(f"agent-{name}") + agent.refresh_crashes + agent.inspection_crashes,
                 )
             )
         return result

@@ -112,6 +112,10 @@ class AgentReport(BaseModel):
     commands_run: int
     commands_failed: int
     polling: bool = Field(description="Someone asked within the demand window.")
+    crashes: int = Field(
+        default=0,
+        description="Unexpected errors (bugs) in this cluster's refresh loop or log inspection; each restarts it.",
+    )
 
 
 class PriorityFactors(BaseModel):

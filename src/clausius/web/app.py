@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -105,15 +105,18 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         current_interface.set("system")  # background work is nobody's request; tasks copy this context
-        tasks = [asyncio.ensure_future(factory(services)) for factory in tasks_to_start]
-        tasks.append(asyncio.ensure_future(follow_token_file(security)))
+        # Under the board's supervisor: a crash is logged with its traceback and the task restarts.
+        supervisor = services.board.supervisor
+        names = [f"service-task-{i}" for i in range(len(tasks_to_start))]
+        for name, factory in zip(names, tasks_to_start, strict=True):
+            supervisor.start(name, functools.partial(factory, services))
+        supervisor.start("follow-token-file", functools.partial(follow_token_file, security))
         try:
             async with mcp.running():
                 yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for name in [*names, "follow-token-file"]:
+                await supervisor.stop(name)
             await services.aclose()
 
     app = FastAPI(
