@@ -68,7 +68,7 @@ def register_lab_clusters(served: Served) -> None:
         result = served.cli("add-cluster", name, "--host", f"{name}-login")
         assert result.returncode == 0, result.stderr
     assert served.cli("set", "poll_interval_sec", "5").returncode == 0
-    assert served.cli("set", "ssh_timeout", "3").returncode == 0
+    assert served.cli("set", "ssh_timeout", "5").returncode == 0
 
 
 @contextmanager

@@ -104,7 +104,7 @@ def test_settings_api_and_cli_agree_and_cli_changes_reach_the_server(live: LiveS
         assert put.status_code == 200 and put.json()["value"] == 21
         assert cli_json(live, "get", "ssh_timeout")["value"] == 21
         bad = http.put("/api/settings/ssh_timeout", json={"value": 0})
-        assert bad.status_code == 422 and "at least 2" in bad.json()["error"]
+        assert bad.status_code == 422 and "at least 5" in bad.json()["error"]
         assert http.put("/api/settings/nope", json={"value": 1}).status_code == 404
         assert http.delete("/api/settings/ssh_timeout").json()["value"] == 8
         listing = http.get("/api/settings").json()

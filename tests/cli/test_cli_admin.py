@@ -362,12 +362,13 @@ def test_bootstrap_errors_are_one_line(
 
 
 def test_database_from_a_newer_clausius_is_refused_untouched(cli: Cli) -> None:
-    cli.data_dir.mkdir()
+    cli.data_dir.mkdir(mode=0o700)  # private, as clausius makes it (loose modes get a notice line)
     conn = sqlite3.connect(cli.db_path)
     conn.execute("CREATE TABLE future (x)")
     conn.execute("PRAGMA user_version = 999")
     conn.commit()
     conn.close()
+    cli.db_path.chmod(0o600)
     digest = sha256(cli.db_path)
 
     for command in (["list-clusters"], ["setup", "--non-interactive"]):
@@ -380,7 +381,8 @@ def test_database_from_a_newer_clausius_is_refused_untouched(cli: Cli) -> None:
 
 
 def test_a_file_that_is_not_a_database_is_refused(cli: Cli) -> None:
-    cli.data_dir.mkdir()
+    cli.data_dir.mkdir(mode=0o700)
     cli.db_path.write_text("hello\n", encoding="utf-8")
+    cli.db_path.chmod(0o600)
     assert_error(cli("list-clusters"), 1, "not SQLite")
     assert cli.db_path.read_text(encoding="utf-8") == "hello\n"

@@ -331,7 +331,7 @@ def test_set_get_reset(cli: Cli) -> None:
 
 BAD_SETTINGS: list[tuple[list[str], int, list[str]]] = [
     (["set", "ssh_timeout", "999"], 2, ["ssh_timeout", "at most 60"]),
-    (["set", "ssh_timeout", "1"], 2, ["at least 2"]),
+    (["set", "ssh_timeout", "1"], 2, ["at least 5"]),
     (["set", "ssh_timeout", "abc"], 2, ["must be an integer", "'abc'"]),
     (["set", "allow_run_script", "maybe"], 2, ["true or false"]),
     (["set", "theme", "purple"], 2, ["theme", "purple"]),

@@ -43,7 +43,7 @@ def test_unknown_key() -> None:
         ("ssh_timeout", "12", 12),
         ("ssh_timeout", 12, 12),
         ("ssh_timeout", 12.0, 12),
-        ("ssh_timeout", " 2 ", 2),
+        ("ssh_timeout", " 5 ", 5),
         ("ssh_timeout", 60, 60),
         ("allow_run_script", "yes", True),
         ("allow_run_script", "OFF", False),
@@ -69,7 +69,7 @@ def test_valid_values(key: str, raw: Any, expected: Any) -> None:
     ("key", "raw", "fragment"),
     [
         ("ssh_timeout", "abc", "must be an integer"),
-        ("ssh_timeout", 1, "at least 2"),
+        ("ssh_timeout", 4, "at least 5"),
         ("ssh_timeout", 61, "at most 60"),
         ("ssh_timeout", True, "integer"),
         ("ssh_timeout", 2.5, "integer"),

@@ -25,6 +25,7 @@ from clausius.core.reconcile import is_aggregate, is_incomplete_record, reconcil
 from clausius.core.runs import group_runs
 from clausius.errors import ClausiusError
 from clausius.remote.base import Transport
+from clausius.services.deadlines import Deadlines
 from clausius.services.inspection import LivePeek, assess_finished, lookup_paths, peek_running, plan_path_queries
 from clausius.services.projects import ProjectService
 from clausius.services.settings import SettingsService
@@ -81,6 +82,7 @@ class ClusterAgent:
         self.name = name
         self._db = db
         self._settings = settings
+        self._deadlines = Deadlines(settings)
         self._transports = transports
         self._projects = projects
         self._on_change = on_change
@@ -176,7 +178,7 @@ class ClusterAgent:
         user = await self._transports.remote_user(self.name)
         transport = await self._transports.get(self.name)
         script = build_refresh_script(user, since, sync.utc_offset or 0)
-        timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
+        timeout = self._deadlines.refresh
         result = await transport.run_script(script.text, timeout=timeout)
         parsed = parse_refresh(result.stdout, result.stderr, script.nonce, fallback_utc_offset=sync.utc_offset)
         if parsed.squeue_jobs is None:
@@ -281,7 +283,7 @@ class ClusterAgent:
         live = [r for r in snapshot.live if self.has_slurm_logs(r)]
         try:
             transport = await self._transports.get(self.name)
-            timeout = float(max(self._settings.get_int("ssh_timeout"), 5))
+            timeout = self._deadlines.command
             nbytes = self._settings.get_int("log_tail_bytes")
             missing = [
                 r for r in [*finished, *live] if not is_aggregate(r.job_id) and not r.std_out
@@ -365,7 +367,7 @@ class ClusterAgent:
         gone += sorted(self._recheck - set(gone) - in_queue)
         if not gone:
             return ()
-        timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
+        timeout = self._deadlines.refresh
         result = await transport.run(build_sacct_jobs(user, gone[:200]), timeout=timeout)
         if result.rc != 0:
             log.info("%s: sacct for %d gone job(s) failed: %s", self.name, len(gone), result.stderr.strip()[:200])
@@ -387,7 +389,7 @@ class ClusterAgent:
         """
         user = await self._transports.remote_user(self.name)
         transport = await self._transports.get(self.name)
-        timeout = float(max(self._settings.get_int("ssh_timeout"), 5) * 2)
+        timeout = self._deadlines.refresh
         for attempt in range(LOOKUP_ATTEMPTS):
             result = await transport.run(build_sacct_jobs(user, [job_id]), timeout=timeout)
             if result.rc != 0:

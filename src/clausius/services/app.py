@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from clausius.services.backups import BackupService
 from clausius.services.board import BoardService
 from clausius.services.board_models import Counts
 from clausius.services.clusters import ClusterService
+from clausius.services.deadlines import Deadlines
 from clausius.services.history import HistoryService
 from clausius.services.jobs import JobsService
 from clausius.services.legacy_import import LegacyImportService
@@ -146,7 +148,7 @@ class Services:
     async def ping(self, cluster: str) -> PingResult:
         """Check that a cluster answers: one Slurm command over its transport, timed."""
         transport = await self.transports.get(cluster)
-        result = await transport.run(["sinfo", "--version"], timeout=float(self.settings.get_int("ssh_timeout")))
+        result = await transport.run(["sinfo", "--version"], timeout=Deadlines(self.settings).command)
         output = (result.stdout.strip() or result.stderr.strip())[:200]
         return PingResult(
             cluster=cluster,
@@ -172,10 +174,13 @@ class Services:
         board = await self.board.read(clusters=[cluster] if cluster else None)
         reports = {r.cluster: r for r in await self.board.reports()}
         hosts = {c.name: c.host for c in await self.clusters.list()}
+        # Pinged together: one dead cluster (a full deadline) must not delay the others' answers.
+        checked = [item.name for item in board.clusters if check and item.name in hosts]
+        pings = dict(zip(checked, await asyncio.gather(*(self._ping_for_status(n) for n in checked)), strict=True))
         result = []
         for item in board.clusters:
             report = reports.get(item.name)
-            ping = await self._ping_for_status(item.name) if check and item.name in hosts else None
+            ping = pings.get(item.name)
             result.append(
                 ClusterHealth(
                     cluster=item.name,

@@ -38,6 +38,7 @@ from clausius.services.board_models import (
     PriorityFactors,
 )
 from clausius.services.clusters import ClusterService
+from clausius.services.deadlines import Deadlines
 from clausius.services.inspection import LivePeek
 from clausius.services.interface import current_interface
 from clausius.services.local_agent import LOCAL, LocalAgent
@@ -81,6 +82,7 @@ class BoardService:
     ) -> None:
         self._db = db
         self._settings = settings
+        self._deadlines = Deadlines(settings)
         self._transports = transports
         self._clusters = clusters
         self._projects = projects
@@ -190,7 +192,7 @@ class BoardService:
             agent.touch()
         pending = [a for a in chosen if force or (wait_first and a.snapshot.fetched_at is None)]
         if pending:
-            deadline = float(max(self._settings.get_int("ssh_timeout"), 5) * 2) + 5
+            deadline = self._deadlines.reader
             await asyncio.wait([asyncio.ensure_future(a.refresh()) for a in pending], timeout=deadline)
         project_list = await self._projects.list()
         key = (
@@ -288,9 +290,7 @@ class BoardService:
         if row.state != "PENDING" or is_aggregate(job_id):
             return details.model_copy(update={"note": "priority factors exist only for single pending jobs"})
         transport = await self._transports.get(cluster)
-        result = await transport.run(
-            build_sprio(job_ids=[job_id]), timeout=float(max(self._settings.get_int("ssh_timeout"), 5))
-        )
+        result = await transport.run(build_sprio(job_ids=[job_id]), timeout=self._deadlines.command)
         try:
             factors = next((f for f in parse_sprio(result.stdout) if f.job_id == job_id), None)
         except SlurmParseError:
@@ -322,7 +322,7 @@ class BoardService:
             return await self._kill_local(agent, job_ids)
         argv = build_scancel(job_ids)  # validates every id before anything runs
         transport = await self._transports.get(cluster)
-        result = await transport.run(argv, timeout=float(max(self._settings.get_int("ssh_timeout"), 5) * 2))
+        result = await transport.run(argv, timeout=self._deadlines.refresh)
         outcome = parse_scancel(job_ids, result.rc, result.stderr)
         interface = current_interface.get()
         cancelled = [r.job_id for r in outcome if r.ok]

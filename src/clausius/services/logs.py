@@ -32,6 +32,7 @@ from clausius.remote.base import DirEntry, FileStat, Transport
 from clausius.remote.errors import CommandTimeout, RemoteFileError
 from clausius.services.agent import ClusterAgent
 from clausius.services.board import BoardService
+from clausius.services.deadlines import Deadlines
 from clausius.services.inspection import lookup_paths
 from clausius.services.local_agent import LOCAL
 from clausius.services.registry import RegistryService
@@ -120,7 +121,7 @@ class _Located:
 
 def seconds(settings: SettingsService) -> float:
     """The deadline of one remote call."""
-    return float(max(settings.get_int("ssh_timeout"), 5))
+    return Deadlines(settings).command
 
 
 def check_job_id(cluster: str, job_id: str, what: str = "logs") -> str:
