@@ -36,3 +36,17 @@ def test_accepted_connections_have_nodelay() -> None:
             await server.wait_closed()
 
     assert asyncio.run(scenario()) != 0
+
+
+def test_the_cli_starts_without_the_web_and_mcp_stacks() -> None:
+    """Every `clausius` command pays for what it imports: the web server, FastAPI and the MCP SDK
+    (about 0.8 s together) are imported only by the commands that serve or relay."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, clausius.cli; "
+        "print(','.join(m for m in ('mcp', 'fastapi', 'uvicorn', 'clausius.web.server') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert loaded.stdout.strip() == ""

@@ -8,7 +8,6 @@ Commands that report what is being watched ask the service over loopback with th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 import httpx
 
 from clausius.errors import ClausiusError, InvalidInput, NotFound
+from clausius.store.datadir import read_service_info
 from clausius.web.auth import resolve_token
-from clausius.web.server import SERVICE_FILE
 
 DEADLINE_SEC = 30.0  # the service answers from memory; a --check pings clusters with their own deadlines
 
@@ -30,11 +29,10 @@ class RunningService:
 
 def running_service(data_dir: Path) -> RunningService | None:
     """The service serving `data_dir` with a web API, if its service file says one runs and it answers."""
-    try:
-        info = json.loads((data_dir / SERVICE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    info = read_service_info(data_dir)
+    if info is None:
         return None
-    url = info.get("url") if isinstance(info, dict) else None
+    url = info.get("url")
     if not isinstance(url, str):
         return None  # `mcp --stdio` standalone: no web API
     token = resolve_token(data_dir, None, create=False) if info.get("token_required") else None

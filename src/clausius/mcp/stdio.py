@@ -11,7 +11,6 @@ listens on an ephemeral loopback port so later stdio clients relay to it.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -27,6 +26,7 @@ from clausius.bootstrap import Bootstrap, load_bootstrap
 from clausius.errors import ConfigError, Conflict
 from clausius.mcp.relay import Relay
 from clausius.services.app import Services
+from clausius.store.datadir import read_service_info
 from clausius.store.lock import DataDirLock
 from clausius.web.auth import load_or_create_token
 
@@ -36,18 +36,14 @@ SERVICE_WAIT_SEC = 10.0
 
 def _service_info(boot: Bootstrap, wait: float) -> dict[str, Any] | None:
     """The running service's addresses, waiting briefly for a server that is still starting."""
-    from clausius.web.server import SERVICE_FILE
-
-    path = boot.data_dir / SERVICE_FILE
     deadline = time.monotonic() + wait
     while True:
-        try:
-            info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        info = read_service_info(boot.data_dir)
+        if info is not None:
             return info
-        except (OSError, ValueError):
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(0.2)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.2)
 
 
 def _mcp_url(info: dict[str, Any], groups: str | None) -> str:

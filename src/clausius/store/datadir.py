@@ -8,6 +8,7 @@ with one notice line saying what was changed.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -86,3 +87,18 @@ def create_private_file(path: Path, content: bytes) -> None:
     finally:
         os.close(fd)
     tmp.replace(path)
+
+
+SERVICE_FILE = "service.json"  # where the running service says how to reach it (written by serve/mcp)
+
+
+def read_service_info(data_dir: Path) -> dict[str, object] | None:
+    """What the running service wrote about itself (None when none runs or the file is unreadable).
+
+    A killed service leaves its file behind: callers that need a live one still check it answers.
+    """
+    try:
+        info = json.loads((data_dir / SERVICE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None

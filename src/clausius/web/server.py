@@ -15,14 +15,13 @@ from clausius.bootstrap import load_bootstrap
 from clausius.errors import ConfigError
 from clausius.mcp.server import MCP_PATH
 from clausius.services.app import Services
-from clausius.store.datadir import use_private_umask
+from clausius.store.datadir import SERVICE_FILE, read_service_info, use_private_umask
 from clausius.store.lock import DataDirLock
 from clausius.web.app import create_app
 from clausius.web.auth import mint_ticket, resolve_token, token_source
 from clausius.web.security import SecurityConfig, allowed_hosts_for, is_loopback, load_or_create_secret
 
 log = logging.getLogger("clausius")
-SERVICE_FILE = "service.json"
 
 
 def read_access_token(token_file: Path | None, data_dir: Path | None = None) -> str | None:
@@ -85,22 +84,16 @@ def write_service_file(data_dir: Path, info: dict[str, object]) -> Path:
 
 def running_service_token_file(data_dir: Path) -> Path | None:
     """The token file the service running on `data_dir` follows (None: none runs, or it has no file)."""
-    try:
-        info = json.loads((data_dir / SERVICE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    followed = info.get("token_file") if isinstance(info, dict) else None
+    info = read_service_info(data_dir) or {}
+    followed = info.get("token_file")
     return Path(followed) if isinstance(followed, str) else None
 
 
 def login_link(data_dir: Path) -> str:
     """A one-time login link to the service running on `data_dir` (needs the same user's server secret)."""
-    try:
-        info = json.loads((data_dir / SERVICE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise ConfigError(
-            f"no clausius service is running for {data_dir}", hint="start it with `clausius serve`"
-        ) from None
+    info = read_service_info(data_dir)
+    if info is None:
+        raise ConfigError(f"no clausius service is running for {data_dir}", hint="start it with `clausius serve`")
     url = info.get("url")
     if not isinstance(url, str):
         raise ConfigError("the running service (`clausius mcp --stdio`) has no web UI", hint="use `clausius serve`")
