@@ -12,16 +12,8 @@ from clausius.cli.common import console, json_option, ok, print_json, run
 from clausius.errors import ClausiusError
 from clausius.services.board_models import Board, BoardJob
 
-STATE_STYLE = {
-    "RUNNING": "green",
-    "PENDING": "yellow",
-    "COMPLETED": "cyan",
-    "FAILED": "red",
-    "CANCELLED": "dim",
-    "TIMEOUT": "red",
-    "OUT_OF_MEMORY": "red",
-    "NODE_FAIL": "red",
-}
+# Colours by the bucket core decided for each job (the board sends it): no state list here.
+BUCKET_STYLE = {"running": "green", "pending": "yellow", "completed": "cyan", "failed": "red", "cancelled": "dim"}
 
 
 def _duration(seconds: float | int | None) -> str:
@@ -35,12 +27,12 @@ def _duration(seconds: float | int | None) -> str:
 
 
 def _state(job: BoardJob) -> Text:
-    text = Text(job.state, style=STATE_STYLE.get(job.state, ""))
+    text = Text(job.state, style=BUCKET_STYLE.get(job.bucket, ""))
     if job.crash:
         text.append(f" {job.crash.kind}", style="bold red")
     if job.pending:
         text.append(f" {job.pending.short}", style="dim")
-    elif job.reason and job.state not in ("RUNNING", "COMPLETED"):
+    elif job.reason:  # core's shown_reason already leaves out what says nothing
         text.append(f" {job.reason}", style="dim")
     return text
 

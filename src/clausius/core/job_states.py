@@ -138,6 +138,8 @@ def shown_reason(state: str, state_detail: str | None, reason: str | None) -> st
     candidate = state_detail if is_terminal(state) and state_detail else reason
     if not candidate or candidate.strip().upper() == state.strip().upper():
         return None
+    if candidate.strip().lower() in ("none", "(null)"):  # Slurm's words for "no reason" (running jobs)
+        return None
     return candidate
 
 

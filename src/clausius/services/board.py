@@ -408,6 +408,7 @@ def _job_view(
         job_id=row.job_id,
         name=row.name,
         state=row.state,
+        bucket=state_bucket(row.state),
         reason=shown_reason(row.state, row.state_detail, row.reason),
         user=row.user,
         account=row.account,

@@ -27,6 +27,10 @@ class BoardJob(BaseModel):
     job_id: str
     name: str
     state: str
+    bucket: str = Field(
+        default="other",
+        description="The state's group, decided by core: running, pending, completed, failed, cancelled or other.",
+    )
     reason: str | None
     user: str | None
     account: str | None

@@ -194,3 +194,10 @@ def test_the_reason_shown_beside_a_state_never_just_repeats_it() -> None:
     assert shown_reason("PENDING", None, "Dependency") == "Dependency"
     assert shown_reason("TIMEOUT", None, "TIMEOUT") is None
     assert shown_reason("COMPLETED", "", None) is None
+
+
+def test_shown_reason_leaves_out_slurms_words_for_no_reason() -> None:
+    assert shown_reason("RUNNING", None, "None") is None
+    assert shown_reason("PENDING", None, "(null)") is None
+    assert shown_reason("PENDING", None, "Priority") == "Priority"
+    assert shown_reason("CANCELLED", "CANCELLED by 1001", "None") == "CANCELLED by 1001"
